@@ -1,0 +1,75 @@
+"""Build: the whole pipeline, in order, as one readable function.
+
+load and check the manuscript -> build the render context -> render the print
+edition and lay it out -> render the EPUB (which needs the print layout for its
+page-list) -> write both files. Everything is produced in memory before
+anything is written, so a failure at any stage leaves the last good outputs
+untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import epub, pdf
+from .check import check_manuscript
+from .context import build_context
+from .load import load_manuscript
+from .models import TRIM_SIZES, Manuscript
+from .output import write_all
+from .problems import ManuscriptError, display_path
+from .render import Renderer
+
+FORMATS = ("pdf", "epub")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a build reads from and writes to."""
+
+    manuscript: Path
+    styles: Path
+    output: Path
+
+    def stylesheets(self, edition: str) -> list[Path]:
+        sheets = [self.styles / "print.css"]
+        if edition == "print":
+            sheets.append(self.styles / "print-shop.css")
+        return sheets
+
+
+def load_checked(folder: Path) -> Manuscript:
+    """The manuscript, or a ManuscriptError listing every problem in it."""
+    manuscript, problems = load_manuscript(folder)
+    if manuscript is not None:
+        problems = check_manuscript(manuscript)
+    if problems:
+        raise ManuscriptError(problems)
+    return manuscript
+
+
+def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> list[Path]:
+    """Build the requested formats; return the paths written."""
+    manuscript = load_checked(project.manuscript)
+    ctx = build_context(manuscript)
+    slug = manuscript.profile.slug
+
+    printed = Renderer(ctx, "print")
+    chapters = printed.chapters()
+    width, height = TRIM_SIZES[manuscript.profile.trim]
+    html = printed.page("print/book.html.j2", chapters=chapters, edition=edition,
+                        page_size=f"{width} {height}",
+                        stylesheets=[p.resolve().as_uri() for p in project.stylesheets(edition)])
+    shown_sheet = display_path(project.stylesheets(edition)[0], project.styles.parent)
+    layout = pdf.layout(html, base=project.manuscript.resolve(),
+                        roots=[project.manuscript, project.styles], edition=edition,
+                        shown={"stylesheet": shown_sheet, "html": "templates"})
+
+    files: dict[Path, bytes] = {}
+    if "pdf" in formats:
+        files[project.output / f"{slug}.pdf"] = layout.pdf
+    if "epub" in formats:
+        files[project.output / f"{slug}.epub"] = epub.make_epub(ctx, layout, project.styles)
+    write_all(files, {path: display_path(path, project.output.parent) for path in files})
+    return list(files)

@@ -1,0 +1,83 @@
+"""CLI: the `builder` command. Parses arguments, calls one function, prints its result.
+
+This is the one place that turns problems into printed lines and exit codes:
+0 success, 1 problems in the manuscript or the build, 2 a wrong command line.
+No traceback reaches the editor unless `--debug` asks for one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .build import FORMATS, Project, build
+from .check import check_manuscript, summarise
+from .load import load_manuscript
+from .problems import ManuscriptError, Problem, display_path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="builder", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show a traceback on an internal error")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate the manuscript and print a summary")
+    check.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
+    build_cmd = commands.add_parser("build", help="build the PDF and the EPUB into the output folder")
+    build_cmd.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
+    build_cmd.add_argument("--styles", default="styles", type=Path, help="stylesheets and fonts (default: styles)")
+    build_cmd.add_argument("--output", default="output", type=Path, help="where to write (default: output)")
+    only = build_cmd.add_mutually_exclusive_group()
+    only.add_argument("--pdf", action="store_const", dest="formats", const=("pdf",), help="build the PDF only")
+    only.add_argument("--epub", action="store_const", dest="formats", const=("epub",), help="build the EPUB only")
+    build_cmd.add_argument("--edition", choices=("screen", "print"), default="screen",
+                           help="screen: tagged PDF/UA (default); print: PDF/X-4 with bleed and crop marks")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"check": run_check, "build": run_build}[args.command](args)
+    except ManuscriptError as error:
+        return _report(error.problems)
+    except KeyboardInterrupt:
+        print("builder: interrupted; existing outputs were left as they were", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        if args.debug:
+            traceback.print_exc()
+        print(f"builder: internal error: {type(error).__name__}: {error} "
+              "(hint: run again with --debug and report it)", file=sys.stderr)
+        return 1
+
+
+def _report(problems: list[Problem]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found; no output was changed", file=sys.stderr)
+    return 1
+
+
+def run_check(args: argparse.Namespace) -> int:
+    manuscript, problems = load_manuscript(args.manuscript)
+    if manuscript is not None:
+        problems = check_manuscript(manuscript)
+    if problems:
+        return _report(problems)
+    print(f"{args.manuscript}: clean")
+    for line in summarise(manuscript).lines():
+        print(f"  {line}")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
+    started = time.perf_counter()
+    written = build(project, formats=args.formats or FORMATS, edition=args.edition)
+    names = ", ".join(display_path(p, project.output.parent) for p in written)
+    print(f"built {names} in {time.perf_counter() - started:.1f} s")
+    return 0

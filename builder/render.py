@@ -1,0 +1,133 @@
+"""Render: templates in, markup out, for one target format at a time.
+
+Owns the Jinja environment (sandboxed, strict about undefined names, always
+escaping), the template functions the prose may call (`cite`, `fact`), the
+typographic clean-up of rendered text, and the translation of any template
+failure into a `file:line:col` problem. It writes nothing to disk.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import smartypants
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from .context import CitationError, Note, RenderContext
+from .models import ChapterSpec
+from .problems import ManuscriptError, Problem, display_path
+
+# A <p> start tag without an id: autoescaping guarantees no such text inside an attribute.
+PARAGRAPH = re.compile(r"<p(?=[\s>])(?![^>]*\bid=)")
+LAYOUTS = Path(__file__).parent / "templates"
+TARGETS = ("print", "epub")
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    spec: ChapterSpec
+    number: int
+    body: Markup
+    notes: tuple[Note, ...]
+
+
+class Renderer:
+    """Renders a manuscript's templates and the book layouts for one target."""
+
+    def __init__(self, ctx: RenderContext, target: str):
+        self.ctx, self.target = ctx, target
+        self.root = ctx.manuscript.root
+        self.template_dir = self.root / "templates"
+        self.env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader([str(self.template_dir), str(LAYOUTS)]),
+            autoescape=True,  # explicit: name-based autoescape misses `*.xhtml.j2` files
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(date=ctx.format_date, years=years, typo=self.typography)
+        self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target)
+
+    def typography(self, html: str) -> Markup:
+        """Curly quotes and apostrophes, for languages whose quotes smartypants knows."""
+        if not self.ctx.profile.language.lower().startswith("en"):
+            return Markup(html)
+        return Markup(smartypants.smartypants(str(html), smartypants.Attr.q | smartypants.Attr.u))
+
+    def chapters(self) -> tuple[RenderedChapter, ...]:
+        return tuple(self.chapter(spec, number)
+                     for number, spec in enumerate(self.ctx.profile.chapters, start=1))
+
+    def chapter(self, spec: ChapterSpec, number: int) -> RenderedChapter:
+        notebook = self.ctx.notebook(spec.id)
+        note_markup = self._layout(f"{self.target}/note.j2").module
+
+        def cite(*ids: str) -> Markup:
+            return Markup(note_markup.call(notebook.add(ids), spec.id))
+
+        body = self._render(spec.template, cite=cite, chapter=spec)
+        return RenderedChapter(spec, number, self.typography(number_paragraphs(body, spec.id)),
+                               tuple(notebook.notes))
+
+    def page(self, name: str, **values: Any) -> str:
+        """A whole document (the print book, an EPUB page) from a layout template."""
+        return str(self.typography(self._render(name, **values)))
+
+    def _layout(self, name: str):
+        try:
+            return self.env.get_template(name)
+        except TemplateError as error:
+            raise ManuscriptError([self._problem(error, name)]) from None
+
+    def _render(self, name: str, **values: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**values)
+        except (TemplateError, CitationError, ArithmeticError, LookupError, TypeError,
+                ValueError, AttributeError) as error:
+            raise ManuscriptError([self._problem(error, name)]) from None
+
+    def _problem(self, error: Exception, name: str) -> Problem:
+        if isinstance(error, TemplateSyntaxError):
+            path = Path(error.filename) if error.filename else self.template_dir / name
+            return Problem(self._shown(path), error.lineno or 1, 1, "T001",
+                           f"template syntax error: {error.message}",
+                           "fix the {{ }} or {% %} tag on this line")
+        path, line = self._template_frame(error, name)
+        if isinstance(error, CitationError):
+            return Problem(self._shown(path), line, 1, "T003", error.message, error.hint)
+        message = getattr(error, "message", None) or str(error)
+        return Problem(self._shown(path), line, 1, "T002", f"template error: {message}",
+                       "check the names used on this line against the README's template reference")
+
+    def _template_frame(self, error: Exception, name: str) -> tuple[Path, int]:
+        """The innermost traceback frame that is a template file: where the editor must look."""
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            path = Path(frame.filename)
+            if path.suffix == ".j2" and path.exists():
+                return path, frame.lineno or 1
+        return self.template_dir / name, 1
+
+    def _shown(self, path: Path) -> str:
+        return display_path(path, self.root.parent)
+
+
+def number_paragraphs(html: str, chapter_id: str) -> str:
+    """Give every paragraph an id, the same in both editions: the EPUB's page-list uses
+    them to mark where each print page begins."""
+    counter = iter(range(1, 1_000_000))
+    return PARAGRAPH.sub(lambda m: f'<p id="{chapter_id}-p{next(counter)}"', html)
+
+
+def years(entry: Any) -> str:
+    """A year or a range of years, with an en dash; '—' when undated."""
+    start, end = getattr(entry, "year", None), getattr(entry, "until", None)
+    if start is None:
+        return "n.d."
+    return f"{start}–{end}" if end and end != start else str(start)

@@ -1,0 +1,61 @@
+"""YAML files: read one manuscript file into nodes that remember their place.
+
+ruamel.yaml's round-trip loader is used because it refuses duplicate keys,
+reads YAML 1.2 (so `no` stays a string) and keeps the line and column of every
+node, which is what lets every later message name `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from .problems import Problem
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
+    """Parse `path`; return the document (None on failure) and what went wrong."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(shown, 1, 1, "Y001", "file is missing",
+                              f"create {shown} (see the README's manuscript format)")]
+    except OSError as error:
+        return None, [Problem(shown, 1, 1, "Y002", f"cannot be read: {error.strerror}",
+                              "check the file's permissions")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Problem(shown, line, col, "Y003", "is not UTF-8 text",
+                              "save the file as UTF-8 in your editor")]
+    if "\t" in text:
+        # YAML forbids tabs in indentation; ruamel's own message for this is cryptic.
+        index = text.index("\t")
+        line = text.count("\n", 0, index) + 1
+        col = index - (text.rfind("\n", 0, index) + 1) + 1
+        if text[text.rfind("\n", 0, index) + 1:index].strip() == "":
+            return None, [Problem(shown, line, col, "Y004", "a tab is used for indentation",
+                                  "indent with spaces only")]
+    try:
+        return YAML(typ="rt", pure=True).load(text), []
+    except DuplicateKeyError as error:
+        mark = error.problem_mark
+        key = (error.problem or "").split('"')[1] if '"' in (error.problem or "") else "a key"
+        return None, [Problem(shown, mark.line + 1, mark.column + 1, "Y005",
+                              f"duplicate key {key!s}",
+                              "keep one of the two entries; YAML would silently drop the other")]
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = (error.problem or error.context or "syntax error").strip()
+        return None, [Problem(shown, line, col, "Y006", f"YAML syntax error: {what}",
+                              "check quotes, colons and indentation on this line and the one above")]
+    except Exception as error:  # ruamel raises plain errors for a few malformed inputs
+        return None, [Problem(shown, 1, 1, "Y006", f"YAML syntax error: {error}",
+                              "check the file's structure")]

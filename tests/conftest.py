@@ -1,0 +1,21 @@
+"""Shared fixtures: the tiny manuscripts under tests/fixtures and a way to copy them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+PROJECT = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+
+
+@pytest.fixture
+def minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of the minimal manuscript; the working folder is its parent."""
+    target = tmp_path / "manuscript"
+    shutil.copytree(FIXTURES / "minimal", target)
+    monkeypatch.chdir(tmp_path)
+    return target
