@@ -14,12 +14,12 @@ from pathlib import Path
 
 from . import epub, pdf
 from .check import check_manuscript
-from .context import build_context
+from .context import RenderContext, build_context
 from .load import load_manuscript
 from .models import TRIM_SIZES, Manuscript
 from .output import write_all
 from .problems import ManuscriptError, display_path
-from .render import Renderer
+from .render import RenderedChapter, Renderer
 
 FORMATS = ("pdf", "epub")
 
@@ -49,8 +49,19 @@ def load_checked(folder: Path) -> Manuscript:
     return manuscript
 
 
-def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> list[Path]:
-    """Build the requested formats; return the paths written."""
+@dataclass(frozen=True)
+class Artifacts:
+    """Everything one build produced, in memory: the files and what they were made from."""
+
+    context: RenderContext
+    chapters: tuple[RenderedChapter, ...]
+    html: str
+    layout: pdf.Layout
+    files: dict[Path, bytes]
+
+
+def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> Artifacts:
+    """Run every stage up to, not including, writing files."""
     manuscript = load_checked(project.manuscript)
     ctx = build_context(manuscript)
     slug = manuscript.profile.slug
@@ -71,5 +82,11 @@ def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "
         files[project.output / f"{slug}.pdf"] = layout.pdf
     if "epub" in formats:
         files[project.output / f"{slug}.epub"] = epub.make_epub(ctx, layout, project.styles)
+    return Artifacts(ctx, chapters, html, layout, files)
+
+
+def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> list[Path]:
+    """Build the requested formats and write them; return the paths written."""
+    files = produce(project, formats, edition).files
     write_all(files, {path: display_path(path, project.output.parent) for path in files})
     return list(files)

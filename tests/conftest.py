@@ -19,3 +19,21 @@ def minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(FIXTURES / "minimal", target)
     monkeypatch.chdir(tmp_path)
     return target
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory):
+    """The minimal manuscript built once (both formats), in memory: `Artifacts`."""
+    from builder.build import Project, produce
+
+    out = tmp_path_factory.mktemp("fixture-out")
+    return produce(Project(FIXTURES / "minimal", PROJECT / "styles", out))
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory):
+    """The shipped manuscript built once (both formats), in memory: `Artifacts`."""
+    from builder.build import Project, produce
+
+    out = tmp_path_factory.mktemp("real-out")
+    return produce(Project(PROJECT / "manuscript", PROJECT / "styles", out))
