@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(problems: list[Problem]) -> int:
-    for problem in problems:
+    for problem in sorted(problems):
         print(problem, file=sys.stderr)
     count = len(problems)
     print(f"{count} problem{'s' if count != 1 else ''} found; no output was changed", file=sys.stderr)

@@ -80,6 +80,10 @@ def load_manuscript(root: Path) -> tuple[Manuscript | None, list[Problem]]:
         shown = root.name or str(root)
         return None, [Problem(shown, 1, 1, "M001", "manuscript folder does not exist",
                               "pass the folder that holds profile.yaml, or create it")]
+    if not any(root.glob("*.yaml")):
+        return None, [Problem(display_path(root, root.parent), 1, 1, "M002", "manuscript folder has no YAML files",
+                              "add profile.yaml, sources.yaml, facts.yaml, filmography.yaml, awards.yaml "
+                              "and conflicts.yaml (see the README)")]
     project = root.parent
     profile = _load_profile(root / PROFILE_FILE, project, problems)
     records = {name: _load_records(root / name, project, key, spec, what, problems)

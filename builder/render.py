@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import smartypants
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
+                    TemplateSyntaxError)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -100,6 +101,10 @@ class Renderer:
                            f"template syntax error: {error.message}",
                            "fix the {{ }} or {% %} tag on this line")
         path, line = self._template_frame(error, name)
+        if isinstance(error, TemplateNotFound):
+            return Problem(self._shown(path), line, 1, "T004",
+                           f"template {error.name!r} is not in the manuscript's templates folder",
+                           "include or import only templates that lie inside templates/")
         if isinstance(error, CitationError):
             return Problem(self._shown(path), line, 1, "T003", error.message, error.hint)
         message = getattr(error, "message", None) or str(error)

@@ -48,14 +48,29 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
         mark = error.problem_mark
         key = (error.problem or "").split('"')[1] if '"' in (error.problem or "") else "a key"
         return None, [Problem(shown, mark.line + 1, mark.column + 1, "Y005",
-                              f"duplicate key {key!s}",
+                              f"duplicate key {key!r}",
                               "keep one of the two entries; YAML would silently drop the other")]
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (error.problem or error.context or "syntax error").strip()
-        return None, [Problem(shown, line, col, "Y006", f"YAML syntax error: {what}",
-                              "check quotes, colons and indentation on this line and the one above")]
+        hint = "check quotes, colons and indentation on this line and the one above"
+        opened = _unclosed_quote(text, line)
+        if opened:
+            # An unclosed quote is only noticed lines later; the opening is what to fix.
+            hint = f"the double quote opened at line {opened[0]}, column {opened[1]} is not closed"
+        return None, [Problem(shown, line, col, "Y006", f"YAML syntax error: {what}", hint)]
     except Exception as error:  # ruamel raises plain errors for a few malformed inputs
         return None, [Problem(shown, 1, 1, "Y006", f"YAML syntax error: {error}",
                               "check the file's structure")]
+
+
+def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
+    """The first line before `before_line` with an odd number of double quotes."""
+    for number, line in enumerate(text.splitlines()[: before_line - 1], start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        quotes = [i for i, c in enumerate(line) if c == '"' and (i == 0 or line[i - 1] != "\\")]
+        if len(quotes) % 2:
+            return number, quotes[0] + 1
+    return None
