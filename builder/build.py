@@ -9,10 +9,14 @@ untouched.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from . import epub, pdf
+from . import freshness
 from .check import check_manuscript
 from .context import RenderContext, build_context
 from .load import load_manuscript
@@ -20,6 +24,9 @@ from .models import TRIM_SIZES, Manuscript
 from .output import write_all
 from .problems import ManuscriptError, display_path
 from .render import RenderedChapter, Renderer
+
+if TYPE_CHECKING:
+    from . import pdf
 
 FORMATS = ("pdf", "epub")
 
@@ -49,6 +56,20 @@ def load_checked(folder: Path) -> Manuscript:
     return manuscript
 
 
+@contextmanager
+def source_date_epoch(when: dt.datetime) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH while laying out: fontTools stamps the current time into
+    font subsets unless it is set, which would make two builds of one input differ."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
 @dataclass(frozen=True)
 class Artifacts:
     """Everything one build produced, in memory: the files and what they were made from."""
@@ -56,12 +77,16 @@ class Artifacts:
     context: RenderContext
     chapters: tuple[RenderedChapter, ...]
     html: str
-    layout: pdf.Layout
+    layout: "pdf.Layout"
     files: dict[Path, bytes]
 
 
 def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> Artifacts:
     """Run every stage up to, not including, writing files."""
+    # Imported here, not at the top, so that a build with nothing to do never pays
+    # for loading WeasyPrint.
+    from . import epub, pdf
+
     manuscript = load_checked(project.manuscript)
     ctx = build_context(manuscript)
     slug = manuscript.profile.slug
@@ -73,9 +98,10 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
                         page_size=f"{width} {height}",
                         stylesheets=[p.resolve().as_uri() for p in project.stylesheets(edition)])
     shown_sheet = display_path(project.stylesheets(edition)[0], project.styles.parent)
-    layout = pdf.layout(html, base=project.manuscript.resolve(),
-                        roots=[project.manuscript, project.styles], edition=edition,
-                        shown={"stylesheet": shown_sheet, "html": "templates"})
+    with source_date_epoch(ctx.build_date):
+        layout = pdf.layout(html, base=project.manuscript.resolve(),
+                            roots=[project.manuscript, project.styles], edition=edition,
+                            shown={"stylesheet": shown_sheet, "html": "templates"})
 
     files: dict[Path, bytes] = {}
     if "pdf" in formats:
@@ -85,8 +111,18 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     return Artifacts(ctx, chapters, html, layout, files)
 
 
-def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> list[Path]:
-    """Build the requested formats and write them; return the paths written."""
+@dataclass(frozen=True)
+class Outcome:
+    written: list[Path]
+    up_to_date: bool
+
+
+def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> Outcome:
+    """Build the requested formats and write them, unless the last build already did."""
+    stamp = freshness.fingerprint(project.manuscript, project.styles, (*formats, edition))
+    if freshness.is_current(project.output, stamp):
+        return Outcome([], up_to_date=True)
     files = produce(project, formats, edition).files
     write_all(files, {path: display_path(path, project.output.parent) for path in files})
-    return list(files)
+    freshness.record(project.output, stamp, files)
+    return Outcome(list(files), up_to_date=False)

@@ -77,7 +77,10 @@ def run_check(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
     started = time.perf_counter()
-    written = build(project, formats=args.formats or FORMATS, edition=args.edition)
-    names = ", ".join(display_path(p, project.output.parent) for p in written)
+    outcome = build(project, formats=args.formats or FORMATS, edition=args.edition)
+    if outcome.up_to_date:
+        print("up to date: nothing changed since the last build")
+        return 0
+    names = ", ".join(display_path(p, project.output.parent) for p in outcome.written)
     print(f"built {names} in {time.perf_counter() - started:.1f} s")
     return 0

@@ -1,0 +1,67 @@
+"""Freshness: tell whether the outputs already match their inputs, without building.
+
+A build's inputs are every file of the manuscript and the styles, the builder's
+own code, the options and SOURCE_DATE_EPOCH. Their fingerprint, with a hash of
+each output written, is kept in the output folder; when both still match, the
+build has nothing to do. This module must stay cheap to import: the point is to
+answer before WeasyPrint is even loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import __version__
+
+STATE_FILE = ".build-state.json"
+BUILDER = Path(__file__).parent
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def fingerprint(manuscript: Path, styles: Path, options: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{options}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+    for label, folder in (("manuscript", manuscript), ("styles", styles), ("builder", BUILDER)):
+        for path in _files(folder):
+            if path.suffix == ".pyc":
+                continue
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_current(output: Path, stamp: str) -> bool:
+    """True when the last build had this fingerprint and its outputs are still as written."""
+    try:
+        state = json.loads((output / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(state, dict) or state.get("fingerprint") != stamp or not state.get("outputs"):
+        return False
+    return all(_hash(output / name) == digest for name, digest in state["outputs"].items())
+
+
+def record(output: Path, stamp: str, written: dict[Path, bytes]) -> None:
+    """Remember what was built from what. Losing this file only costs one rebuild."""
+    state = {"fingerprint": stamp,
+             "outputs": {p.name: hashlib.sha256(data).hexdigest() for p, data in sorted(written.items())}}
+    try:
+        (output / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+    except OSError:
+        pass
