@@ -25,22 +25,24 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the manuscript and print a summary")
     check.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
-    build_cmd = commands.add_parser("build", help="build the PDF and the EPUB into the output folder")
-    build_cmd.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
-    build_cmd.add_argument("--styles", default="styles", type=Path, help="stylesheets and fonts (default: styles)")
-    build_cmd.add_argument("--output", default="output", type=Path, help="where to write (default: output)")
-    only = build_cmd.add_mutually_exclusive_group()
-    only.add_argument("--pdf", action="store_const", dest="formats", const=("pdf",), help="build the PDF only")
-    only.add_argument("--epub", action="store_const", dest="formats", const=("epub",), help="build the EPUB only")
-    build_cmd.add_argument("--edition", choices=("screen", "print"), default="screen",
-                           help="screen: tagged PDF/UA (default); print: PDF/X-4 with bleed and crop marks")
+    for name, text in (("build", "build the PDF and the EPUB into the output folder"),
+                       ("watch", "build, then rebuild on every change to the manuscript or the styles")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
+        command.add_argument("--styles", default="styles", type=Path, help="stylesheets and fonts (default: styles)")
+        command.add_argument("--output", default="output", type=Path, help="where to write (default: output)")
+        only = command.add_mutually_exclusive_group()
+        only.add_argument("--pdf", action="store_const", dest="formats", const=("pdf",), help="the PDF only")
+        only.add_argument("--epub", action="store_const", dest="formats", const=("epub",), help="the EPUB only")
+        command.add_argument("--edition", choices=("screen", "print"), default="screen",
+                             help="screen: tagged PDF/UA (default); print: PDF/X-4 with bleed and crop marks")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"check": run_check, "build": run_build}[args.command](args)
+        return {"check": run_check, "build": run_build, "watch": run_watch}[args.command](args)
     except ManuscriptError as error:
         return _report(error.problems)
     except KeyboardInterrupt:
@@ -83,4 +85,12 @@ def run_build(args: argparse.Namespace) -> int:
         return 0
     names = ", ".join(display_path(p, project.output.parent) for p in outcome.written)
     print(f"built {names} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from .watch import watch_and_build
+
+    project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
+    watch_and_build(project, args.formats or FORMATS, args.edition, say=lambda line: print(line, flush=True))
     return 0

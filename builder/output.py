@@ -29,6 +29,9 @@ def write_all(files: dict[Path, bytes], shown: dict[Path, str]) -> None:
 
 
 def _stage(path: Path, data: bytes, shown: str) -> str:
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ManuscriptError([Problem(shown, 1, 1, "O001", "cannot write the output: its folder is a file",
+                                       "remove or rename that file, or choose another folder with --output")])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")

@@ -1,0 +1,56 @@
+"""Watch: build, then rebuild whenever the manuscript or the styles change.
+
+One line per rebuild: what changed, what was written, how long it took. A bad
+edit prints its problems and the watch goes on; the last good outputs stay as
+they were, because `build` writes nothing unless every stage succeeded. The
+output folder is never watched, so writing the outputs cannot trigger a build.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from watchfiles import watch
+
+from .build import Project, build
+from .problems import ManuscriptError, display_path
+
+
+def watch_and_build(project: Project, formats: tuple[str, ...], edition: str,
+                    say: Callable[[str], None] = print) -> None:
+    _build_once(project, formats, edition, "first build", say)
+    say(f"watching {display_path(project.manuscript, Path.cwd())}/ and "
+        f"{display_path(project.styles, Path.cwd())}/ (Ctrl-C to stop)")
+    for changes in watch(project.manuscript, project.styles, debounce=150, step=30):
+        _build_once(project, formats, edition, _describe(path for _, path in changes), say)
+
+
+def _describe(paths: Iterable[str]) -> str:
+    changed = {Path(p) for p in paths}
+    # Editors save through short-lived temporary files; name the files that remain.
+    remaining = {p for p in changed if p.exists()} or changed
+    names = sorted(display_path(p, Path.cwd()) for p in remaining)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{shown} changed"
+
+
+def _build_once(project: Project, formats: tuple[str, ...], edition: str, why: str,
+                say: Callable[[str], None]) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    started = time.perf_counter()
+    try:
+        outcome = build(project, formats, edition)
+    except ManuscriptError as error:
+        for problem in error.problems:
+            say(str(problem))
+        say(f"[{stamp}] {why}: {len(error.problems)} problem(s); the last good outputs are untouched")
+        return
+    took = time.perf_counter() - started
+    if outcome.up_to_date:
+        say(f"[{stamp}] {why}: outputs already up to date ({took:.2f} s)")
+        return
+    names = ", ".join(p.name for p in outcome.written)
+    say(f"[{stamp}] {why}: rebuilt {names} in {took:.1f} s")
