@@ -16,6 +16,8 @@ from typing import Any, Callable
 from .models import GRADE_MEANINGS, RESULTS, TRIM_SIZES, Citation, Name, PartialDate, Where
 from .problems import Problem
 
+# Characters XML 1.0 forbids or that no reader can show: they would break the EPUB.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 CSL_TYPES = frozenset({
@@ -131,6 +133,10 @@ def text(value: Any, ctx: Context) -> str:
     result = str(value).strip()
     if not result:
         raise FieldError("is empty", "write the text, or remove the field")
+    control = CONTROL.search(result)
+    if control:
+        raise FieldError(f"contains the invisible control character U+{ord(control[0]):04X}",
+                         "delete it (it often comes with text pasted from the web)")
     return result
 
 
