@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import freshness
 from .check import check_manuscript
@@ -81,15 +82,30 @@ class Artifacts:
     files: dict[Path, bytes]
 
 
-def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> Artifacts:
+class Stages:
+    """Announces each stage as it ends, with its time: a long build shows where it is."""
+
+    def __init__(self, report: Callable[[str], None]):
+        self.report, self.last = report, time.perf_counter()
+
+    def done(self, what: str) -> None:
+        now = time.perf_counter()
+        self.report(f"{what} ({now - self.last:.1f} s)")
+        self.last = now
+
+
+def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen",
+            report: Callable[[str], None] = lambda line: None) -> Artifacts:
     """Run every stage up to, not including, writing files."""
     # Imported here, not at the top, so that a build with nothing to do never pays
     # for loading WeasyPrint.
     from . import epub, pdf
 
+    stages = Stages(report)
     manuscript = load_checked(project.manuscript)
     ctx = build_context(manuscript)
     slug = manuscript.profile.slug
+    stages.done(f"checked {len(manuscript.citable())} facts and entries from {len(manuscript.sources)} sources")
 
     printed = Renderer(ctx, "print")
     chapters = printed.chapters()
@@ -97,17 +113,20 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     html = printed.page("print/book.html.j2", chapters=chapters, edition=edition,
                         page_size=f"{width} {height}",
                         stylesheets=[p.resolve().as_uri() for p in project.stylesheets(edition)])
+    stages.done(f"rendered {len(chapters)} chapters with {sum(len(c.notes) for c in chapters)} notes")
     shown_sheet = display_path(project.stylesheets(edition)[0], project.styles.parent)
     with source_date_epoch(ctx.build_date):
         layout = pdf.layout(html, base=project.manuscript.resolve(),
                             roots=[project.manuscript, project.styles], edition=edition,
                             shown={"stylesheet": shown_sheet, "html": "templates"})
+    stages.done(f"laid out {layout.page_count} pages")
 
     files: dict[Path, bytes] = {}
     if "pdf" in formats:
         files[project.output / f"{slug}.pdf"] = layout.pdf
     if "epub" in formats:
         files[project.output / f"{slug}.epub"] = epub.make_epub(ctx, layout, project.styles)
+        stages.done("packaged the EPUB")
     return Artifacts(ctx, chapters, html, layout, files)
 
 
@@ -117,12 +136,13 @@ class Outcome:
     up_to_date: bool
 
 
-def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen") -> Outcome:
+def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen",
+          report: Callable[[str], None] = lambda line: None) -> Outcome:
     """Build the requested formats and write them, unless the last build already did."""
     stamp = freshness.fingerprint(project.manuscript, project.styles, (*formats, edition))
     if freshness.is_current(project.output, stamp):
         return Outcome([], up_to_date=True)
-    files = produce(project, formats, edition).files
+    files = produce(project, formats, edition, report).files
     write_all(files, {path: display_path(path, project.output.parent) for path in files})
     freshness.record(project.output, stamp, files)
     return Outcome(list(files), up_to_date=False)

@@ -79,7 +79,9 @@ def run_check(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
     started = time.perf_counter()
-    outcome = build(project, formats=args.formats or FORMATS, edition=args.edition)
+    # Stage lines are for a person watching a long build, not for logs and pipes.
+    report = (lambda line: print(f"  {line}", flush=True)) if sys.stdout.isatty() else (lambda line: None)
+    outcome = build(project, formats=args.formats or FORMATS, edition=args.edition, report=report)
     if outcome.up_to_date:
         print("up to date: nothing changed since the last build")
         return 0
