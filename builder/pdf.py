@@ -3,8 +3,9 @@
 Owns the confinement of every resource WeasyPrint loads to the project's own
 folders (WeasyPrint's default fetcher reads any local file), the editions
 (tagged PDF/UA by default, PDF/X-4 with bleed and crop marks for the print
-shop), and turning WeasyPrint's log warnings about our CSS into problems: a
-typo in a CSS property would otherwise silently drop the footnotes.
+shop), and turning everything WeasyPrint logs at warning level or above into
+problems that name the file, line and column to fix: a typo in a CSS property
+would otherwise silently drop the footnotes.
 """
 
 from __future__ import annotations
@@ -23,14 +24,22 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .problems import ManuscriptError, Problem
+from .problems import ManuscriptError, Problem, display_path
 
 EDITIONS = {
     "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True},
-    "print": {"pdf_variant": "pdf/x-4"},
+    # PDF/X needs an output intent; WeasyPrint ships an sRGB profile to use as one.
+    "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
 }
-# Messages WeasyPrint logs about the machine rather than about the manuscript.
-HARMLESS = re.compile(r"libharfbuzz-subset|fontTools|Anchor defined twice", re.I)
+# The one message about the machine rather than the book: without Debian's
+# libharfbuzz-subset0, fontTools subsets the fonts (slower, same glyphs).
+HARMLESS = re.compile(r"Using fontTools instead of HarfBuzz-Subset for font ")
+# WeasyPrint announces each stylesheet on its progress logger before parsing it;
+# its warnings give a line and column but not the file, so we note which one it is.
+PARSING_CSS = re.compile(r"Step 2 - Fetching and parsing CSS - (.+)")
+INLINE_CSS = "CSS string"
+CSS_HINT = "fix the property or value named here; WeasyPrint drops what it cannot read"
+TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that writes it"
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -52,7 +61,7 @@ class ConfinedFetcher(URLFetcher):
             return super().fetch(url, headers)
         if scheme != "file":
             raise RefusedResource(url, "only files inside the project may be used; the network is off limits")
-        path = Path(unquote(urlsplit(url).path)).resolve()
+        path = _file_path(url).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise RefusedResource(url, "the file lies outside the project")
         if not path.is_file():
@@ -70,63 +79,131 @@ class Layout:
     anchor_pages: dict[str, int]  # id -> 1-based page number
 
 
+@dataclass(frozen=True)
+class Logged:
+    """One WeasyPrint message and the stylesheet it was parsing then (None: the document)."""
+
+    record: logging.LogRecord
+    source: str | None
+
+
 class _Collector(logging.Handler):
+    """Keeps every warning and error, each with the source being read when it came."""
+
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
+        super().__init__(logging.INFO)
+        self.source: str | None = None
+        self.logged: list[Logged] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            self.logged.append(Logged(record, self.source))
+        elif message.startswith("Step "):
+            parsing = PARSING_CSS.fullmatch(message)
+            self.source = parsing[1] if parsing else None
 
 
 @contextmanager
-def _collected_warnings() -> Iterator[_Collector]:
+def _collected() -> Iterator[_Collector]:
+    """Route WeasyPrint's messages, progress included, to a collector and nowhere else."""
     logger = logging.getLogger("weasyprint")
     collector = _Collector()
+    level, propagate = logger.level, logger.propagate
+    # INFO for the progress messages; and no level set elsewhere can hide a warning.
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     logger.addHandler(collector)
-    previous, logger.propagate = logger.propagate, False
     try:
         yield collector
     finally:
         logger.removeHandler(collector)
-        logger.propagate = previous
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str]) -> Layout:
     """Render `html` (whose relative links resolve against `base`) to a PDF.
 
     Stylesheets come from the document's own <link>s, so the HTML alone,
-    given to the bare `weasyprint` command, renders the same book."""
-    fetcher = ConfinedFetcher(roots)
-    fonts = FontConfiguration()
-    with _collected_warnings() as collector:
+    given to the bare `weasyprint` command, renders the same book.
+    `shown` names what an editor sees: "stylesheet" (the main one), "html"."""
+    places = _Places(roots, shown)
+    options = EDITIONS[edition]
+    with _collected() as collector:
         try:
-            document: Document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(
-                font_config=fonts, **EDITIONS[edition])
-            pdf = document.write_pdf(**EDITIONS[edition])
+            document: Document = HTML(
+                string=html, base_url=str(base) + "/", url_fetcher=ConfinedFetcher(roots)
+            ).render(font_config=FontConfiguration(), **options)
+            pdf = document.write_pdf(**options)
         except RefusedResource as refused:
-            raise ManuscriptError([_refusal(refused, shown)]) from None
-    problems = [_warning_problem(r, shown) for r in collector.records if not HARMLESS.search(r.getMessage())]
+            raise ManuscriptError([places.refusal(refused, collector.source)]) from None
+    problems = [places.problem(item) for item in collector.logged
+                if not HARMLESS.match(item.record.getMessage())]
     if problems:
         raise ManuscriptError(problems)
+    return Layout(pdf, len(document.pages), _anchor_pages(document))
+
+
+def _anchor_pages(document: Document) -> dict[str, int]:
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
-    return Layout(pdf, len(document.pages), anchors)
+    return anchors
 
 
-def _refusal(refused: RefusedResource, shown: dict[str, str]) -> Problem:
-    target = unquote(urlsplit(refused.url).path).rsplit("/", 1)[-1] or refused.url
-    path = shown.get("stylesheet", "styles")
-    return Problem(path, 1, 1, "P002", f"refused to load {target!r}: {refused.reason}",
-                   "keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders")
+def _file_path(url: str) -> Path:
+    return Path(unquote(urlsplit(url).path))
 
 
-def _warning_problem(record: logging.LogRecord, shown: dict[str, str]) -> Problem:
-    message = record.getMessage()
+class _Places:
+    """Turns what WeasyPrint logged or refused into problems at the editor's paths."""
+
+    def __init__(self, roots: list[Path], shown: dict[str, str]):
+        self.roots = [r.resolve() for r in roots]
+        self.shown = shown
+
+    def sheet(self, url: str) -> str:
+        """A stylesheet's path as the editor knows it, e.g. styles/print.css."""
+        path = _file_path(url).resolve()
+        for root in self.roots:
+            if path.is_relative_to(root):
+                return display_path(path, root.parent)
+        return self.shown.get("stylesheet", "styles")
+
+    def problem(self, item: Logged) -> Problem:
+        message = item.record.getMessage().splitlines()[0]
+        text = f"WeasyPrint {item.record.levelname.lower()}: {message}"
+        line, col = _position(message)
+        if item.source and item.source != INLINE_CSS:
+            return Problem(self.sheet(item.source), line, col, "P001", text, CSS_HINT)
+        where = "in a <style> element: " if item.source == INLINE_CSS else ""
+        return Problem(self.shown.get("html", "templates"), line, col, "P001", where + text,
+                       CSS_HINT if where else TEMPLATE_HINT)
+
+    def refusal(self, refused: RefusedResource, source: str | None) -> Problem:
+        target = _file_path(refused.url).name or refused.url
+        message = f"refused to load {target!r}: {refused.reason}"
+        hint = "keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders"
+        if source and source != INLINE_CSS:
+            line, col = _find(_file_path(source), target)
+            return Problem(self.sheet(source), line, col, "P002", message, hint)
+        return Problem(self.shown.get("html", "templates"), 1, 1, "P002", message, hint)
+
+
+def _position(message: str) -> tuple[int, int]:
     where = re.search(r"at (\d+):(\d+)", message)
-    line, col = (int(where[1]), int(where[2])) if where else (1, 1)
-    path = shown.get("stylesheet", "styles") if "Ignored" in message or "CSS" in message else shown.get("html", "templates")
-    return Problem(path, line, col, "P001", f"WeasyPrint {record.levelname.lower()}: {message.splitlines()[0]}",
-                   "fix the property or value named here; WeasyPrint drops what it cannot read")
+    return (int(where[1]), int(where[2])) if where else (1, 1)
+
+
+def _find(path: Path, needle: str) -> tuple[int, int]:
+    """Line and column of the first mention of `needle` in a stylesheet, else 1:1."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1, 1
+    for number, text in enumerate(lines, start=1):
+        if needle and needle in text:
+            return number, text.index(needle) + 1
+    return 1, 1
