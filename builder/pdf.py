@@ -3,9 +3,10 @@
 Owns the confinement of every resource WeasyPrint loads to the project's own
 folders (WeasyPrint's default fetcher reads any local file), the editions
 (tagged PDF/UA by default, PDF/X-4 with bleed and crop marks for the print
-shop), and turning everything WeasyPrint logs at warning level or above into
-problems that name the file, line and column to fix: a typo in a CSS property
-would otherwise silently drop the footnotes.
+shop), turning everything WeasyPrint logs at warning level or above into
+problems that name the file, line and column to fix (a typo in a CSS property
+would otherwise silently drop the footnotes), and keeping every note on the
+page of its call where WeasyPrint would move it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ PARSING_CSS = re.compile(r"Step 2 - Fetching and parsing CSS - (.+)")
 INLINE_CSS = "CSS string"
 CSS_HINT = "fix the property or value named here; WeasyPrint drops what it cannot read"
 TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that writes it"
+# The print templates give a note the id note-{chapter}-{n}, the empty span at its
+# call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
+NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
+PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
+# Each pass that moves paragraphs lays the whole book out again; one is the usual need.
+MAX_RELAYOUTS = 3
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -132,17 +139,55 @@ def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[s
     options = EDITIONS[edition]
     with _collected() as collector:
         try:
-            document: Document = HTML(
-                string=html, base_url=str(base) + "/", url_fetcher=ConfinedFetcher(roots)
-            ).render(font_config=FontConfiguration(), **options)
+            document = _render(html, base, roots, options)
+            breaks: set[str] = set()
+            for _ in range(MAX_RELAYOUTS):
+                more = _paragraphs_to_push(document) - breaks
+                if not more:
+                    break
+                breaks |= more
+                document = _render(_with_page_breaks(html, breaks), base, roots, options)
             pdf = document.write_pdf(**options)
         except RefusedResource as refused:
             raise ManuscriptError([places.refusal(refused, collector.source)]) from None
-    problems = [places.problem(item) for item in collector.logged
-                if not HARMLESS.match(item.record.getMessage())]
+    # A book laid out again repeats its messages: each problem is told once.
+    problems = list(dict.fromkeys(places.problem(item) for item in collector.logged
+                                  if not HARMLESS.match(item.record.getMessage())))
     if problems:
         raise ManuscriptError(problems)
     return Layout(pdf, len(document.pages), _anchor_pages(document))
+
+
+def _render(html: str, base: Path, roots: list[Path], options: dict) -> Document:
+    return HTML(string=html, base_url=str(base) + "/", url_fetcher=ConfinedFetcher(roots)).render(
+        font_config=FontConfiguration(), **options)
+
+
+def _paragraphs_to_push(document: Document) -> set[str]:
+    """Paragraphs to start on a new page so that every note stays on its call's page.
+
+    To fit the first lines of a paragraph at the foot of a page, WeasyPrint 70 moves
+    the page's last notes to the next page (its answer to upstream issue #2432) where
+    breaking before the paragraph would keep them. For each note so moved, this names
+    the last paragraph of its chapter that begins on the call's page: breaking before
+    it is what a compositor would do."""
+    pages = _anchor_pages(document)
+    pushed = set()
+    for anchor, note_page in pages.items():
+        note = NOTE_ID.fullmatch(anchor)
+        call_page = pages.get(f"call-{note['chapter']}-{note['number']}") if note else None
+        if call_page is None or note_page <= call_page:
+            continue
+        starts = [int(p["number"]) for p in map(PARAGRAPH_ID.fullmatch, document.pages[call_page - 1].anchors)
+                  if p and p["chapter"] == note["chapter"]]
+        if starts:
+            pushed.add(f"{note['chapter']}-p{max(starts)}")
+    return pushed
+
+
+def _with_page_breaks(html: str, paragraph_ids: set[str]) -> str:
+    rules = "".join(f'[id="{i}"] {{ break-before: page; }}' for i in sorted(paragraph_ids))
+    return html.replace("</head>", f"<style>{rules}</style>\n</head>", 1)
 
 
 def _anchor_pages(document: Document) -> dict[str, int]:
