@@ -44,6 +44,7 @@ TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that wri
 # The print templates give a note the id note-{chapter}-{n}, the empty span at its
 # call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
 NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
+CALL_ID = re.compile(r"call-(?P<chapter>.+)-(?P<number>\d+)")
 PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
 # Each pass that moves paragraphs lays the whole book out again; one is the usual need.
 MAX_RELAYOUTS = 3
@@ -170,7 +171,9 @@ def _paragraphs_to_push(document: Document) -> set[str]:
     the page's last notes to the next page (its answer to upstream issue #2432) where
     breaking before the paragraph would keep them. For each note so moved, this names
     the last paragraph of its chapter that begins on the call's page: breaking before
-    it is what a compositor would do."""
+    it is what a compositor would do. A paragraph with nothing of its chapter above it
+    on the page (a chapter's first, under its title) is never pushed: that would leave
+    the page empty."""
     pages = _anchor_pages(document)
     pushed = set()
     for anchor, note_page in pages.items():
@@ -178,11 +181,27 @@ def _paragraphs_to_push(document: Document) -> set[str]:
         call_page = pages.get(f"call-{note['chapter']}-{note['number']}") if note else None
         if call_page is None or note_page <= call_page:
             continue
-        starts = [int(p["number"]) for p in map(PARAGRAPH_ID.fullmatch, document.pages[call_page - 1].anchors)
-                  if p and p["chapter"] == note["chapter"]]
-        if starts:
-            pushed.add(f"{note['chapter']}-p{max(starts)}")
+        culprit = _last_paragraph_below_text(document.pages[call_page - 1].anchors, note["chapter"])
+        if culprit:
+            pushed.add(culprit)
     return pushed
+
+
+def _last_paragraph_below_text(anchors: dict[str, tuple[float, ...]], chapter: str) -> str | None:
+    """The chapter's last paragraph to begin on a page, if some paragraph or note call of
+    the chapter lies above it there."""
+    def of_chapter(anchor: str) -> bool:
+        found = PARAGRAPH_ID.fullmatch(anchor) or CALL_ID.fullmatch(anchor)
+        return bool(found) and found["chapter"] == chapter
+
+    starts = [(int(p["number"]), p[0]) for p in map(PARAGRAPH_ID.fullmatch, anchors)
+              if p and p["chapter"] == chapter]
+    if not starts:
+        return None
+    last = max(starts)[1]
+    top = anchors[last][1]
+    # An anchor's box is (left, top, right, bottom) on its page.
+    return last if any(box[1] < top for anchor, box in anchors.items() if of_chapter(anchor)) else None
 
 
 def _with_page_breaks(html: str, paragraph_ids: set[str]) -> str:

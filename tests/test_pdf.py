@@ -93,12 +93,24 @@ def test_every_page_has_the_profiles_trim_size(book: Printed) -> None:
     assert sizes == {(round(width, 2), round(height, 2))}
 
 
-@pytest.mark.parametrize("trim", ["a5", "letter"])
-def test_another_trim_in_the_profile_sets_the_page_size(trim: str, minimal: Path) -> None:
-    edit(minimal / "profile.yaml", "trim: 6x9", f"trim: {trim}")
-    page = build_pdf(minimal).reader.pages[0]
-    width, height = map(points, TRIM_SIZES[trim])
+@pytest.fixture(scope="module", params=["a5", "letter"])
+def trimmed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    """The fixture manuscript with another trim size in its profile."""
+    manuscript = tmp_path_factory.mktemp(f"trim-{request.param}") / "manuscript"
+    shutil.copytree(FIXTURES / "minimal", manuscript)
+    edit(manuscript / "profile.yaml", "trim: 6x9", f"trim: {request.param}")
+    return build_pdf(manuscript)
+
+
+def test_another_trim_in_the_profile_sets_the_page_size(trimmed: Printed) -> None:
+    page = trimmed.reader.pages[0]
+    width, height = map(points, TRIM_SIZES[trimmed.build.context.profile.trim])
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((width, height), abs=0.01)
+
+
+def test_notes_keep_to_their_calls_page_at_another_trim(trimmed: Printed) -> None:
+    """At letter size a rounding error in WeasyPrint once sent every note to the next page."""
+    assert strays(trimmed) == []
 
 
 def test_chapters_and_back_matter_open_on_a_recto(book: Printed) -> None:
@@ -138,10 +150,14 @@ def note_pairs(book: Printed):
             yield chapter, note, f"call-{chapter.spec.id}-{note.number}", f"note-{chapter.spec.id}-{note.number}"
 
 
+def strays(printed: Printed) -> list[tuple[str, int, int]]:
+    """(note id, call's page, note's page) for every note not on its call's page."""
+    return [(note_id, printed.page_of(call), printed.page_of(note_id))
+            for _, _, call, note_id in note_pairs(printed) if printed.page_of(call) != printed.page_of(note_id)]
+
+
 def test_every_note_lands_on_the_page_of_its_call(book: Printed) -> None:
-    strays = [(note_id, book.page_of(call), book.page_of(note_id))
-              for _, _, call, note_id in note_pairs(book) if book.page_of(call) != book.page_of(note_id)]
-    assert strays == []
+    assert strays(book) == []
 
 
 def plain(markup: str) -> str:
@@ -177,7 +193,7 @@ def test_dense_notes_stay_on_their_calls_page(minimal: Path) -> None:
         paragraph * 2 + f"<p>{calls}</p>\n" + paragraph * 8, encoding="utf-8")
     printed = build_pdf(minimal)
     assert sum(len(c.notes) for c in printed.build.chapters) == 42
-    test_every_note_lands_on_the_page_of_its_call(printed)
+    assert strays(printed) == []
 
 
 # Contents and outline
