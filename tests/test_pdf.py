@@ -142,6 +142,14 @@ def test_a_verso_carries_the_title_and_a_recto_its_part(book: Printed) -> None:
             assert head.startswith(f"{page} {title}") if page % 2 == 0 else head.endswith(f" {page}")
 
 
+def test_text_is_hyphenated_in_the_manuscripts_language(minimal: Path) -> None:
+    words = "Documentary filmmakers, screenwriters and television programmers considered "
+    (minimal / "templates/chapters/work.html.j2").write_text(f"<p>{words * 12}</p>\n", encoding="utf-8")
+    printed = build_pdf(minimal)
+    text = printed.text(printed.page_of("work"))
+    assert re.search(r"[a-z]\u2010\n[a-z]", text), "a word broken at a line's end with a hyphen"
+
+
 # Notes
 
 def note_pairs(book: Printed):
