@@ -45,6 +45,7 @@ TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that wri
 # call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
 NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
 CALL_ID = re.compile(r"call-(?P<chapter>.+)-(?P<number>\d+)")
+MISSING_ANCHOR = re.compile(r"No anchor (#\S+)")
 PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
 # Each pass that moves paragraphs lays the whole book out again; one is the usual need.
 MAX_RELAYOUTS = 3
@@ -242,18 +243,33 @@ class _Places:
         line, col = _position(message)
         if item.source and item.source != INLINE_CSS:
             return Problem(self.sheet(item.source), line, col, "P001", text, CSS_HINT)
-        where = "in a <style> element: " if item.source == INLINE_CSS else ""
-        return Problem(self.shown.get("html", "templates"), line, col, "P001", where + text,
-                       CSS_HINT if where else TEMPLATE_HINT)
+        if item.source == INLINE_CSS:
+            return Problem(self.shown.get("html", "templates"), line, col, "P001",
+                           f"in a <style> element: {text}", CSS_HINT)
+        missing = MISSING_ANCHOR.search(message)
+        path, line, col = self.in_templates(re.escape(missing[1]) + "[\"']") if missing else self.templates()
+        return Problem(path, line, col, "P001", text, TEMPLATE_HINT)
 
     def refusal(self, refused: RefusedResource, source: str | None) -> Problem:
         target = _file_path(refused.url).name or refused.url
         message = f"refused to load {target!r}: {refused.reason}"
         hint = "keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders"
         if source and source != INLINE_CSS:
-            line, col = _find(_file_path(source), target)
+            line, col = _find(_file_path(source), re.escape(target)) or (1, 1)
             return Problem(self.sheet(source), line, col, "P002", message, hint)
-        return Problem(self.shown.get("html", "templates"), 1, 1, "P002", message, hint)
+        path, line, col = self.in_templates(re.escape(target))
+        return Problem(path, line, col, "P002", message, hint)
+
+    def templates(self) -> tuple[str, int, int]:
+        return self.shown.get("html", "templates"), 1, 1
+
+    def in_templates(self, pattern: str) -> tuple[str, int, int]:
+        """The first template under the project's folders that matches `pattern`, and where."""
+        for root in self.roots:
+            for path in sorted(root.rglob("*.j2")):
+                if where := _find(path, pattern):
+                    return display_path(path, root.parent), *where
+        return self.templates()
 
 
 def _position(message: str) -> tuple[int, int]:
@@ -261,13 +277,13 @@ def _position(message: str) -> tuple[int, int]:
     return (int(where[1]), int(where[2])) if where else (1, 1)
 
 
-def _find(path: Path, needle: str) -> tuple[int, int]:
-    """Line and column of the first mention of `needle` in a stylesheet, else 1:1."""
+def _find(path: Path, pattern: str) -> tuple[int, int] | None:
+    """Line and column of the first match of `pattern` in a text file."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return 1, 1
+        return None
     for number, text in enumerate(lines, start=1):
-        if needle and needle in text:
-            return number, text.index(needle) + 1
-    return 1, 1
+        if found := re.search(pattern, text):
+            return number, found.start() + 1
+    return None

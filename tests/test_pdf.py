@@ -412,3 +412,12 @@ def test_a_bad_style_in_the_prose_fails_the_build(minimal: Path) -> None:
         build_pdf(minimal)
     assert [(p.path, p.code) for p in failure.value.problems] == [("templates", "P001")]
     assert "colour" in failure.value.problems[0].message
+
+
+def test_a_link_to_nowhere_in_the_prose_fails_the_build(minimal: Path) -> None:
+    edit(minimal / "templates/chapters/work.html.j2", "It won", '<a href="#nowhere">It</a> won')
+    with pytest.raises(ManuscriptError) as failure:
+        build_pdf(minimal)
+    assert [str(p) for p in failure.value.problems] == [
+        "manuscript/templates/chapters/work.html.j2:1:72: P001 WeasyPrint error: No anchor #nowhere for "
+        "internal URI reference (hint: WeasyPrint could not use this markup; fix the template that writes it)"]
