@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from .models import Name, PartialDate, Source
 
+ABBREVIATION_SPACE = re.compile(r"\b(nn?|paras?|pp?|s\.v|no|vol|ch)\. ")
 ITALIC_TITLE_TYPES = frozenset({"book", "motion_picture", "report", "thesis", "pamphlet", "dataset"})
 BOOKISH_TYPES = frozenset({"book", "report", "thesis"})
 ITALIC_CONTAINER_TYPES = frozenset({
@@ -61,7 +62,14 @@ def short_title(title: str) -> str:
     """Chicago's short title: the main title (before any colon), four words at most."""
     main = re.split(r":\s", title, maxsplit=1)[0]
     words = main.split()
-    return " ".join(words[:4]) if len(words) > 4 else main
+    short = " ".join(words[:4]) if len(words) > 4 else main
+    # A cut after "Biography, Life," must not leave its comma to double the note's own.
+    return short.rstrip(" ,;:")
+
+
+def locator_text(locator: str) -> str:
+    """A locator with a no-break space after its abbreviation, so "n." never ends a line."""
+    return ABBREVIATION_SPACE.sub("\\1.\u00a0", locator)
 
 
 def _punctuate(parts: list[Markup], end: str = ".") -> Markup:
@@ -96,7 +104,7 @@ class Formatter:
         """The parts of a first, full note (without the final period)."""
         parts: list[Markup] = []
         if source.type == "entry-encyclopedia":
-            parts.append(Markup("{}, s.v. {}").format(self._container(source), quoted(source.title)))
+            parts.append(Markup("{}, s.v.\u00a0{}").format(self._container(source), quoted(source.title)))
         else:
             if source.authors:
                 parts.append(escape(_authors(source.authors)))
@@ -118,7 +126,7 @@ class Formatter:
         if not source.issued and source.accessed:
             parts.append(escape(f"accessed {self._date(source.accessed)}"))
         if locator:
-            parts.append(escape(locator))
+            parts.append(escape(locator_text(locator)))
         if source.url:
             parts.append(escape(source.url))
         parts = [p for p in parts if p]
@@ -126,13 +134,13 @@ class Formatter:
 
     def short(self, source: Source, locator: str | None = None) -> list[Markup]:
         if source.type == "entry-encyclopedia":
-            parts = [Markup("{}, s.v. {}").format(self._container(source), quoted(source.title))]
+            parts = [Markup("{}, s.v.\u00a0{}").format(self._container(source), quoted(source.title))]
         elif source.authors:
             parts = [escape(_short_authors(source.authors)), self._title(source, short=True)]
         else:
             parts = [self._title(source, short=True)]
         if locator:
-            parts.append(escape(locator))
+            parts.append(escape(locator_text(locator)))
         return parts
 
     def _with_origin(self, source: Source, parts: list[Markup]) -> list[Markup]:
@@ -148,7 +156,7 @@ class Formatter:
         if source.authors:
             parts.append(escape(_authors(source.authors, inverted_first=True)))
         if source.type == "entry-encyclopedia":
-            parts.append(Markup("{}, s.v. {}").format(self._container(source), quoted(source.title)))
+            parts.append(Markup("{}, s.v.\u00a0{}").format(self._container(source), quoted(source.title)))
         else:
             parts.append(self._title(source))
         tail = []

@@ -16,7 +16,7 @@ from typing import Mapping
 
 from markupsafe import Markup, escape
 
-from .citations import DateFormatter, Formatter, join_note
+from .citations import DateFormatter, Formatter, join_note, locator_text
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
 
 
@@ -83,7 +83,7 @@ class NoteBook:
         if self._repeats_previous(citations):
             locator = citations[0].locator
             same = locator == self._previous[0].locator
-            body = Markup("Ibid.") if same else Markup("Ibid., {}.").format(locator)
+            body = Markup("Ibid.") if same else join_note([[Markup("Ibid."), escape(locator_text(locator))]])
         else:
             pieces = []
             for citation in citations:

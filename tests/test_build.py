@@ -1,0 +1,235 @@
+"""`builder build` end to end: bad input never costs the last good outputs, builds are
+reproducible, a build with nothing to do does nothing, and hostile input stays inert."""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from builder import build as build_module
+from builder.cli import main
+
+from .conftest import PROJECT
+
+
+@pytest.fixture
+def project(minimal: Path) -> Path:
+    """A project folder (manuscript, styles, output) in tmp, the working folder."""
+    shutil.copytree(PROJECT / "styles", minimal.parent / "styles")
+    return minimal.parent
+
+
+def run(capsys, *args: str) -> tuple[int, list[str], str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, err.splitlines(), out
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def good_build(capsys) -> None:
+    code, err, out = run(capsys, "build")
+    assert (code, err) == (0, []), err
+    assert out.startswith("built ")
+
+
+TEMPLATE_CASES = {
+    "syntax-error": (
+        "{{ cite('prize-2001') }}", "{{ cite('prize-2001') }",
+        "manuscript/templates/chapters/work.html.j2:2:1: T001 template syntax error: unexpected '}' "
+        "(hint: fix the {{ }} or {% %} tag on this line)"),
+    "undefined-name": (
+        "It won", "{{ prize_year }} It won",
+        "manuscript/templates/chapters/work.html.j2:2:1: T002 template error: 'prize_year' is undefined "
+        "(hint: check the names used on this line against the README's template reference)"),
+    "unknown-fact": (
+        "prize-2001", "prize-2099",
+        "manuscript/templates/chapters/work.html.j2:2:1: T003 cite() names unknown fact 'prize-2099' "
+        "(hint: use an id from facts.yaml, filmography.yaml or awards.yaml)"),
+    "excluded-fact": (
+        "prize-2001", "wrong-year",
+        "manuscript/templates/chapters/work.html.j2:2:1: T003 fact 'wrong-year' is kept out of the text: "
+        "Rests only on a low-reliability page; the encyclopedia gives 1960. "
+        "(hint: remove it from the template, or cite a better-supported fact)"),
+    "include-outside": (
+        "It won", '{% include "../../../../etc/passwd" %} It won',
+        "manuscript/templates/chapters/work.html.j2:2:1: T004 template '../../../../etc/passwd' is not in the "
+        "manuscript's templates folder (hint: include or import only templates that lie inside templates/)"),
+    "python-internals": (
+        "It won", "{{ fact('birth').__class__ }} It won",
+        "manuscript/templates/chapters/work.html.j2:2:1: T002 template error: access to attribute '__class__' "
+        "of 'Fact' object is unsafe. (hint: check the names used on this line against the README's template "
+        "reference)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_CASES))
+def test_template_error_names_its_line_and_keeps_outputs(name: str, project: Path, capsys) -> None:
+    good_build(capsys)
+    before = snapshot(project / "output")
+    old, new, expected = TEMPLATE_CASES[name]
+    template = project / "manuscript/templates/chapters/work.html.j2"
+    edit(template, "It won", "\nIt won")  # the second line, to prove the line number is real
+    edit(template, old, new)
+    code, err, _ = run(capsys, "build")
+    assert (code, err) == (1, [expected, "1 problem found; no output was changed"])
+    assert snapshot(project / "output") == before
+
+
+def test_yaml_error_keeps_both_outputs_byte_identical(project: Path, capsys) -> None:
+    good_build(capsys)
+    before = snapshot(project / "output")
+    edit(project / "manuscript/awards.yaml", "year: 2001", "year: soon")
+    code, err, _ = run(capsys, "build")
+    assert code == 1 and err[0].startswith("manuscript/awards.yaml:3:11: S004")
+    assert snapshot(project / "output") == before
+
+
+def test_build_interrupted_midway_leaves_old_files(project: Path, capsys, monkeypatch) -> None:
+    good_build(capsys)
+    before = snapshot(project / "output")
+    edit(project / "manuscript/facts.yaml", "Testville", "Testburg")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builder.epub.make_epub", interrupted)
+    code, err, _ = run(capsys, "build")
+    assert code == 130
+    assert snapshot(project / "output") == before
+    assert not [p for p in (project / "output").iterdir() if p.name.endswith(".part")]
+
+
+def test_failure_while_writing_second_file_replaces_neither(project: Path, capsys, monkeypatch) -> None:
+    good_build(capsys)
+    before = snapshot(project / "output")
+    edit(project / "manuscript/facts.yaml", "Testville", "Testburg")
+    real_stage = build_module.write_all.__globals__["_stage"]
+
+    def failing_stage(path: Path, data: bytes, shown: str) -> str:
+        if path.suffix == ".epub":
+            raise OSError(28, "No space left on device")
+        return real_stage(path, data, shown)
+
+    monkeypatch.setitem(build_module.write_all.__globals__, "_stage", failing_stage)
+    with pytest.raises(OSError):
+        build_module.build(build_module.Project(Path("manuscript"), Path("styles"), Path("output")))
+    assert snapshot(project / "output") == before
+
+
+def test_output_folder_that_cannot_be_written(project: Path, capsys) -> None:
+    (project / "blocked").write_text("a file where the output folder should be")
+    code, err, _ = run(capsys, "build", "--pdf", "--output", "blocked")
+    assert (code, err[0]) == (1, "blocked/ada-example.pdf:1:1: O001 cannot write the output: its folder is a "
+                                 "file (hint: remove or rename that file, or choose another folder with --output)")
+
+
+def test_output_folder_without_write_permission(project: Path, capsys, monkeypatch) -> None:
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # Tests may run as root, for whom chmod does not take write permission away.
+    monkeypatch.setattr("tempfile.mkstemp", denied)
+    code, err, _ = run(capsys, "build", "--pdf")
+    assert (code, err[0]) == (1, "output/ada-example.pdf:1:1: O001 cannot write the output: Permission denied "
+                                 "(hint: make the output folder writable, or choose another with --output)")
+
+
+def test_two_builds_are_byte_identical(project: Path, capsys) -> None:
+    good_build(capsys)
+    first = snapshot(project / "output")
+    (project / "output/.build-state.json").unlink()
+    time.sleep(1.1)  # a clock-dependent stamp would now differ
+    good_build(capsys)
+    assert snapshot(project / "output") == first
+
+
+def test_nothing_changed_means_nothing_done(project: Path, capsys) -> None:
+    good_build(capsys)
+    before = {p.name: p.stat().st_mtime_ns for p in (project / "output").iterdir()}
+    code, _, out = run(capsys, "build")
+    assert (code, out) == (0, "up to date: nothing changed since the last build\n")
+    assert {p.name: p.stat().st_mtime_ns for p in (project / "output").iterdir()} == before
+
+
+def test_an_edit_or_a_lost_output_means_a_rebuild(project: Path, capsys) -> None:
+    good_build(capsys)
+    edit(project / "manuscript/facts.yaml", "Testville", "Testburg")
+    good_build(capsys)
+    (project / "output/ada-example.pdf").unlink()
+    good_build(capsys)
+    assert (project / "output/ada-example.pdf").exists()
+
+
+def test_markup_in_a_fact_is_printed_as_text(project: Path, capsys) -> None:
+    edit(project / "manuscript/facts.yaml", "place: Testville", 'place: "<b onclick=x()>Test</b> & <script>"')
+    code, err, _ = run(capsys, "build", "--pdf")
+    assert code == 0, err
+    text = "".join(page.extract_text() for page in PdfReader(project / "output/ada-example.pdf").pages)
+    assert "born in <b onclick=x()>Test</b> & <script> in 1960" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("reference, target", [
+    ('<img src="file:///etc/hostname" alt="">', "hostname"),
+    ('<img src="../../../../../etc/hostname" alt="">', "hostname"),
+    ('<img src="https://example.com/x.png" alt="">', "x.png"),
+])
+def test_reference_outside_the_project_is_refused(reference: str, target: str, project: Path, capsys) -> None:
+    edit(project / "manuscript/templates/chapters/work.html.j2", "It won", f"{reference} It won")
+    code, err, _ = run(capsys, "build", "--pdf")
+    assert code == 1
+    assert f"P002 refused to load {target!r}" in err[0]
+    assert not (project / "output/ada-example.pdf").exists()
+
+
+def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "builder", "watch", "--pdf"], cwd=project,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    seen: list[str] = []
+
+    def wait_for(fragment: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if fragment in line:
+                return line
+        raise AssertionError(f"no {fragment!r} in {seen}")
+
+    try:
+        wait_for("watching")
+        good = (project / "output/ada-example.pdf").read_bytes()
+        time.sleep(0.5)  # let the watcher settle before the first edit
+        edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
+        assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf" in wait_for("changed")
+        rebuilt = (project / "output/ada-example.pdf").read_bytes()
+        assert rebuilt != good
+        edit(project / "manuscript/awards.yaml", "year: 2001", "year: soon")
+        assert wait_for("S004").startswith("manuscript/awards.yaml:3:11: S004")
+        assert "the last good outputs are untouched" in wait_for("problem")
+        assert (project / "output/ada-example.pdf").read_bytes() == rebuilt
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
