@@ -246,6 +246,13 @@ class _Places:
         if item.source == INLINE_CSS:
             return Problem(self.shown.get("html", "templates"), line, col, "P001",
                            f"in a <style> element: {text}", CSS_HINT)
+        glyph = MISSING_GLYPH.search(message)
+        if glyph:
+            # Usually pasted text: name the manuscript file and place the character sits in.
+            path, line, col = self.in_templates(re.escape(glyph[1][0]), ("*.j2", "*.yaml"))
+            characters = ", ".join(f"“{c}” (U+{ord(c):04X})" for c in dict.fromkeys(glyph[1]))
+            return Problem(path, line, col, "P003", f"no font in styles/fonts can print {characters}",
+                           "replace the character, or add an open-licensed font that has it to styles/fonts")
         missing = MISSING_ANCHOR.search(message)
         path, line, col = self.in_templates(re.escape(missing[1]) + "[\"']") if missing else self.templates()
         return Problem(path, line, col, "P001", text, TEMPLATE_HINT)
@@ -263,13 +270,16 @@ class _Places:
     def templates(self) -> tuple[str, int, int]:
         return self.shown.get("html", "templates"), 1, 1
 
-    def in_templates(self, pattern: str) -> tuple[str, int, int]:
-        """The first template under the project's folders that matches `pattern`, and where."""
+    def in_templates(self, pattern: str, globs: tuple[str, ...] = ("*.j2",)) -> tuple[str, int, int]:
+        """The first file under the project's folders that matches `pattern`, and where."""
         for root in self.roots:
-            for path in sorted(root.rglob("*.j2")):
+            for path in sorted(p for glob in globs for p in root.rglob(glob)):
                 if where := _find(path, pattern):
                     return display_path(path, root.parent), *where
         return self.templates()
+
+
+MISSING_GLYPH = re.compile(r'unsupported by fonts: "(.+)"')
 
 
 def _position(message: str) -> tuple[int, int]:

@@ -233,3 +233,11 @@ def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_character_no_font_can_print_is_named_where_it_was_typed(project: Path, capsys) -> None:
+    edit(project / "manuscript/facts.yaml", "place: Testville", "place: Test\u0785ville")
+    code, err, _ = run(capsys, "build", "--pdf")
+    assert (code, err[0]) == (1, "manuscript/facts.yaml:7:18: P003 no font in styles/fonts can print “\u0785” "
+                                 "(U+0785) (hint: replace the character, or add an open-licensed font that has it "
+                                 "to styles/fonts)")
