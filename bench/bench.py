@@ -1,0 +1,142 @@
+"""Benchmark: how fast the editor's loop is, beside references measured in the same run.
+
+Prints one table of medians (not a test: nothing here passes or fails):
+  cold build of both outputs (a whole `builder build` process)
+  the bare `weasyprint` command on the very HTML and CSS the builder renders
+  a one-fact edit seen by `builder watch` until both outputs are replaced
+  a build with nothing to do
+  the same cold build on synthetic manuscripts 10x and 100x the size, with peak memory
+
+Usage: .venv/bin/python bench/bench.py [--runs N] [--sizes 10,100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = Path(sys.executable)
+BUILDER = [str(PYTHON), "-m", "builder"]
+WEASYPRINT = PYTHON.parent / "weasyprint"
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time in seconds and peak memory in MB of one whole process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    took = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+    return took, usage.ru_maxrss / 1024
+
+
+def copy_project(into: Path, scale: int = 1) -> Path:
+    """A throwaway copy of the project; with scale > 1 every chapter appears `scale` times."""
+    root = into / f"project-{scale}x"
+    shutil.copytree(PROJECT / "manuscript", root / "manuscript")
+    shutil.copytree(PROJECT / "styles", root / "styles")
+    if scale > 1:
+        yaml = YAML()
+        path = root / "manuscript/profile.yaml"
+        profile = yaml.load(path.read_text(encoding="utf-8"))
+        chapters = list(profile["chapters"])
+        profile["chapters"] = [{**chapter, "id": f"{chapter['id']}-{copy}"}
+                               for copy in range(1, scale + 1) for chapter in chapters]
+        with path.open("w", encoding="utf-8") as stream:
+            yaml.dump(profile, stream)
+    return root
+
+
+def cold_build(root: Path) -> tuple[float, float]:
+    shutil.rmtree(root / "output", ignore_errors=True)
+    return timed([*BUILDER, "build"], root)
+
+
+def bare_weasyprint(root: Path) -> float:
+    """The floor: WeasyPrint's own command on the single HTML file the builder lays out."""
+    sys.path.insert(0, str(PROJECT))
+    from builder.build import Project, produce
+
+    os.chdir(root)
+    html = produce(Project(Path("manuscript"), Path("styles"), Path("output")), formats=("pdf",)).html
+    (root / "book.html").write_text(html, encoding="utf-8")
+    base = (root / "manuscript").as_uri() + "/"
+    return timed([str(WEASYPRINT), "-u", base, "book.html", "bare.pdf"], root)[0]
+
+
+def noop_build(root: Path) -> float:
+    timed([*BUILDER, "build"], root)
+    return timed([*BUILDER, "build"], root)[0]
+
+
+def watch_edit(root: Path, runs: int) -> list[float]:
+    """Seconds from saving a one-fact edit to both outputs being replaced."""
+    process = subprocess.Popen([*BUILDER, "watch"], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        while "watching" not in process.stdout.readline():
+            pass
+        outputs = sorted((root / "output").glob("*.*"))
+        facts = root / "manuscript/facts.yaml"
+        text = facts.read_text(encoding="utf-8")
+        claim = next(line for line in text.splitlines() if line.strip().startswith("claim:"))
+        times = []
+        for run in range(runs):
+            before = {p: p.stat().st_mtime_ns for p in outputs}
+            started = time.perf_counter()
+            facts.write_text(text.replace(claim, f"{claim} (edit {run})", 1), encoding="utf-8")
+            while any(p.stat().st_mtime_ns == before[p] for p in outputs):
+                time.sleep(0.01)
+            times.append(time.perf_counter() - started)
+            process.stdout.readline()
+        return times
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="10,100", help="synthetic sizes to measure (comma-separated)")
+    args = parser.parse_args()
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp))
+        cold = [cold_build(root) for _ in range(args.runs)]
+        bare = median([bare_weasyprint(root) for _ in range(args.runs)])
+        noop = median([noop_build(root) for _ in range(args.runs)])
+        edit = median(watch_edit(root, args.runs))
+        cold_time, cold_memory = median([c[0] for c in cold]), max(c[1] for c in cold)
+        rows = [
+            ("cold build, both outputs (1x)", cold_time, f"{cold_time / bare:.2f} x bare", cold_memory),
+            ("bare weasyprint, same HTML (1x)", bare, "reference", None),
+            ("one-fact edit in watch, both outputs", edit, f"{edit / bare:.2f} x bare", None),
+            ("no-op build", noop, "target <= 0.2 s", None),
+        ]
+        for size in [int(s) for s in args.sizes.split(",") if s]:
+            big = copy_project(Path(tmp), size)
+            runs = [cold_build(big) for _ in range(args.runs if size <= 10 else 1)]
+            took, memory = median([r[0] for r in runs]), max(r[1] for r in runs)
+            rows.append((f"cold build, both outputs ({size}x)", took, f"{took / cold_time:.1f} x the 1x build", memory))
+    print(f"{'measure':<40} {'median s':>9}  {'beside its reference':<24} {'peak MB':>8}")
+    for name, seconds, reference, memory in rows:
+        print(f"{name:<40} {seconds:>9.2f}  {reference:<24} {'' if memory is None else f'{memory:.0f}':>8}")
+
+
+if __name__ == "__main__":
+    main()
