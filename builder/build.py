@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import freshness
 from .check import check_manuscript
+from .limits import NO_LIMITS, Limits, OverTime, enforced
 from .context import RenderContext, build_context
 from .load import load_manuscript
 from .models import TRIM_SIZES, Manuscript
 from .output import write_all
-from .problems import ManuscriptError, display_path
-from .render import RenderedChapter, Renderer
+from .problems import ManuscriptError, Problem, display_path
+from .render import RenderedChapter, Renderer, template_frame
 
 if TYPE_CHECKING:
-    from . import pdf
+    from . import pdf, sections
 
 FORMATS = ("pdf", "epub")
 
@@ -95,11 +96,15 @@ class Stages:
 
 
 def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen",
-            report: Callable[[str], None] = lambda line: None) -> Artifacts:
-    """Run every stage up to, not including, writing files."""
+            report: Callable[[str], None] = lambda line: None,
+            cache: "sections.LayoutCache | None" = None) -> Artifacts:
+    """Run every stage up to, not including, writing files. A `cache` kept from the last
+    build (by `builder watch`) spares laying out again the parts no edit touched."""
     # Imported here, not at the top, so that a build with nothing to do never pays
     # for loading WeasyPrint.
-    from . import epub, pdf
+    from . import epub, pdf, sections
+
+    cache = cache or sections.LayoutCache()
 
     stages = Stages(report)
     manuscript = load_checked(project.manuscript)
@@ -118,8 +123,8 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     with source_date_epoch(ctx.build_date):
         layout = pdf.layout(html, base=project.manuscript.resolve(),
                             roots=[project.manuscript, project.styles], edition=edition,
-                            shown={"stylesheet": shown_sheet, "html": "templates"})
-    stages.done(f"laid out {layout.page_count} pages")
+                            shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache)
+    stages.done(f"laid out {layout.page_count} pages ({cache.laid_out} of {cache.part_count} parts anew)")
 
     files: dict[Path, bytes] = {}
     if "pdf" in formats:
@@ -137,12 +142,28 @@ class Outcome:
 
 
 def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "screen",
-          report: Callable[[str], None] = lambda line: None) -> Outcome:
+          report: Callable[[str], None] = lambda line: None, limits: Limits = NO_LIMITS,
+          cache: "sections.LayoutCache | None" = None) -> Outcome:
     """Build the requested formats and write them, unless the last build already did."""
     stamp = freshness.fingerprint(project.manuscript, project.styles, (*formats, edition))
     if freshness.is_current(project.output, stamp):
         return Outcome([], up_to_date=True)
-    files = produce(project, formats, edition, report).files
+    try:
+        with enforced(limits):
+            files = produce(project, formats, edition, report, cache).files
+    except (OverTime, MemoryError) as error:
+        raise ManuscriptError([_over_limit(error, project, limits)]) from None
     write_all(files, {path: display_path(path, project.output.parent) for path in files})
     freshness.record(project.output, stamp, files)
     return Outcome(list(files), up_to_date=False)
+
+
+def _over_limit(error: BaseException, project: Project, limits: Limits) -> Problem:
+    """Where a runaway build was stopped: the template line it was rendering, if any."""
+    path, line = template_frame(error) or (project.manuscript, 1)
+    shown = display_path(path, project.manuscript.resolve().parent)
+    if isinstance(error, OverTime):
+        return Problem(shown, line, 1, "L001", f"the build was stopped after {limits.seconds:g} s",
+                       limits.time_hint())
+    return Problem(shown, line, 1, "L002", f"the build was stopped at its {limits.megabytes} MB memory limit",
+                   limits.memory_hint())

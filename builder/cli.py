@@ -12,9 +12,11 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Callable
 
 from .build import FORMATS, Project, build
 from .check import check_manuscript, summarise
+from .limits import Limits
 from .load import load_manuscript
 from .problems import ManuscriptError, Problem, display_path
 
@@ -36,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         only.add_argument("--epub", action="store_const", dest="formats", const=("epub",), help="the EPUB only")
         command.add_argument("--edition", choices=("screen", "print"), default="screen",
                              help="screen: tagged PDF/UA (default); print: PDF/X-4 with bleed and crop marks")
+        command.add_argument("--max-seconds", type=_at_least_zero(float), default=Limits.seconds, metavar="N",
+                             help=f"stop a build that runs longer (default: {Limits.seconds:g}; 0: no limit)")
+        command.add_argument("--max-memory", type=_at_least_zero(int), default=Limits.megabytes, metavar="MB",
+                             help=f"stop a build that needs more memory (default: {Limits.megabytes}; 0: no limit)")
     return parser
 
 
@@ -81,7 +87,8 @@ def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Stage lines are for a person watching a long build, not for logs and pipes.
     report = (lambda line: print(f"  {line}", flush=True)) if sys.stdout.isatty() else (lambda line: None)
-    outcome = build(project, formats=args.formats or FORMATS, edition=args.edition, report=report)
+    outcome = build(project, formats=args.formats or FORMATS, edition=args.edition, report=report,
+                    limits=_limits(args))
     if outcome.up_to_date:
         print("up to date: nothing changed since the last build")
         return 0
@@ -94,5 +101,20 @@ def run_watch(args: argparse.Namespace) -> int:
     from .watch import watch_and_build
 
     project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
-    watch_and_build(project, args.formats or FORMATS, args.edition, say=lambda line: print(line, flush=True))
+    watch_and_build(project, args.formats or FORMATS, args.edition, _limits(args),
+                    say=lambda line: print(line, flush=True))
     return 0
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(args.max_seconds, args.max_memory)
+
+
+def _at_least_zero(kind: type) -> Callable[[str], float | int]:
+    def convert(text: str) -> float | int:
+        value = kind(text)
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text} is below 0 (0 means no limit)")
+        return value
+    convert.__name__ = kind.__name__  # argparse names the type in its message
+    return convert

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from ebooklib import epub
 from lxml import etree
 
+from .confine import Refused, confined
 from .context import RenderContext
 from .cover import Cover, make_cover
 from .pagebreaks import mark_pages
@@ -219,8 +220,11 @@ def _fonts(css: str, css_path: Path, styles: Path) -> list[tuple[str, Path]]:
     found: dict[str, Path] = {}
     for match in CSS_URL.finditer(css):
         url = match[1]
-        path = (root / url).resolve()
-        if (re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or not path.is_relative_to(root) or not path.is_file()
+        try:
+            path = confined(root / url, [root])
+        except Refused:
+            path = None
+        if (re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or path is None or not path.is_file()
                 or path.suffix.lower() not in FONT_TYPES):
             line = css.count("\n", 0, match.start()) + 1
             raise ManuscriptError([Problem(

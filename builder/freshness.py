@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from . import __version__
+from .confine import readable
 
 STATE_FILE = ".build-state.json"
 BUILDER = Path(__file__).parent
@@ -23,8 +24,10 @@ BUILDER = Path(__file__).parent
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
+    # A link pointing out or a device is the build's to refuse, not the fingerprint's to read.
     return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+                  if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+                  and readable(p, [folder]))
 
 
 def fingerprint(manuscript: Path, styles: Path, options: tuple[str, ...]) -> str:

@@ -108,7 +108,7 @@ def load_manuscript(root: Path) -> tuple[Manuscript | None, list[Problem]]:
 
 def _load_document(path: Path, project: Path, key: str, problems: list[Problem]) -> Any:
     shown = display_path(path, project)
-    document, found = read_yaml(path, shown)
+    document, found = read_yaml(path, shown, path.parent)
     problems.extend(found)
     if document is None:
         if not found:

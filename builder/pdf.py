@@ -5,8 +5,8 @@ folders (WeasyPrint's default fetcher reads any local file), the editions
 (tagged PDF/UA by default, PDF/X-4 with bleed and crop marks for the print
 shop), turning everything WeasyPrint logs at warning level or above into
 problems that name the file, line and column to fix (a typo in a CSS property
-would otherwise silently drop the footnotes), and keeping every note on the
-page of its call where WeasyPrint would move it.
+would otherwise silently drop the footnotes), and writing the PDF of the book
+that `sections` lays out part by part.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from . import sections
+from .confine import Refused, confined, readable
 from .problems import ManuscriptError, Problem, display_path
 
 EDITIONS = {
@@ -41,14 +43,7 @@ PARSING_CSS = re.compile(r"Step 2 - Fetching and parsing CSS - (.+)")
 INLINE_CSS = "CSS string"
 CSS_HINT = "fix the property or value named here; WeasyPrint drops what it cannot read"
 TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that writes it"
-# The print templates give a note the id note-{chapter}-{n}, the empty span at its
-# call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
-NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
-CALL_ID = re.compile(r"call-(?P<chapter>.+)-(?P<number>\d+)")
 MISSING_ANCHOR = re.compile(r"No anchor (#\S+)")
-PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
-# Each pass that moves paragraphs lays the whole book out again; one is the usual need.
-MAX_RELAYOUTS = 3
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -70,9 +65,10 @@ class ConfinedFetcher(URLFetcher):
             return super().fetch(url, headers)
         if scheme != "file":
             raise RefusedResource(url, "only files inside the project may be used; the network is off limits")
-        path = _file_path(url).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise RefusedResource(url, "the file lies outside the project")
+        try:
+            path = confined(_file_path(url), self.roots)
+        except Refused as refused:
+            raise RefusedResource(url, f"the file {refused.reason}") from None
         if not path.is_file():
             raise RefusedResource(url, "no such file")
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -131,91 +127,47 @@ def _collected() -> Iterator[_Collector]:
         logger.propagate = propagate
 
 
-def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str]) -> Layout:
-    """Render `html` (whose relative links resolve against `base`) to a PDF.
+def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
+           cache: sections.LayoutCache | None = None) -> Layout:
+    """Lay out `html` (whose relative links resolve against `base`) and make the PDF.
 
-    Stylesheets come from the document's own <link>s, so the HTML alone,
-    given to the bare `weasyprint` command, renders the same book.
+    The HTML is the whole book, with its stylesheets linked, so that the bare
+    `weasyprint` command renders it alone; here it is laid out part by part
+    (see `sections`), reusing what `cache` kept from the last build if given.
     `shown` names what an editor sees: "stylesheet" (the main one), "html"."""
     places = _Places(roots, shown)
     options = EDITIONS[edition]
+    cache = cache or sections.LayoutCache()
+    fetcher = ConfinedFetcher(roots)
+    book = sections.cut(html)
+
+    def stylesheets(fonts: FontConfiguration) -> list[CSS]:
+        return [CSS(url=url, url_fetcher=fetcher, font_config=fonts) for url in book.stylesheets]
+
+    def render(part: str, sheets: list[CSS]) -> Document:
+        return HTML(string=part, base_url=str(base) + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=cache.fonts, **options)
+
     with _collected() as collector:
         try:
-            document = _render(html, base, roots, options)
-            breaks: set[str] = set()
-            for _ in range(MAX_RELAYOUTS):
-                more = _paragraphs_to_push(document) - breaks
-                if not more:
-                    break
-                breaks |= more
-                document = _render(_with_page_breaks(html, breaks), base, roots, options)
+            cache.start(sections.assets_stamp(book.stylesheets, roots, options), stylesheets)
+            document = sections.lay_out(book, cache, render)
             pdf = document.write_pdf(**options)
         except RefusedResource as refused:
+            cache.forget()
             raise ManuscriptError([places.refusal(refused, collector.source)]) from None
-    # A book laid out again repeats its messages: each problem is told once.
+        except BaseException:
+            cache.forget()
+            raise
+    # A part laid out again repeats its messages: each problem is told once.
     problems = list(dict.fromkeys(places.problem(item) for item in collector.logged
                                   if not HARMLESS.match(item.record.getMessage())))
     if problems:
+        cache.forget()
         raise ManuscriptError(problems)
-    return Layout(pdf, len(document.pages), _anchor_pages(document))
-
-
-def _render(html: str, base: Path, roots: list[Path], options: dict) -> Document:
-    return HTML(string=html, base_url=str(base) + "/", url_fetcher=ConfinedFetcher(roots)).render(
-        font_config=FontConfiguration(), **options)
-
-
-def _paragraphs_to_push(document: Document) -> set[str]:
-    """Paragraphs to start on a new page so that every note stays on its call's page.
-
-    To fit the first lines of a paragraph at the foot of a page, WeasyPrint 70 moves
-    the page's last notes to the next page (its answer to upstream issue #2432) where
-    breaking before the paragraph would keep them. For each note so moved, this names
-    the last paragraph of its chapter that begins on the call's page: breaking before
-    it is what a compositor would do. A paragraph with nothing of its chapter above it
-    on the page (a chapter's first, under its title) is never pushed: that would leave
-    the page empty."""
-    pages = _anchor_pages(document)
-    pushed = set()
-    for anchor, note_page in pages.items():
-        note = NOTE_ID.fullmatch(anchor)
-        call_page = pages.get(f"call-{note['chapter']}-{note['number']}") if note else None
-        if call_page is None or note_page <= call_page:
-            continue
-        culprit = _last_paragraph_below_text(document.pages[call_page - 1].anchors, note["chapter"])
-        if culprit:
-            pushed.add(culprit)
-    return pushed
-
-
-def _last_paragraph_below_text(anchors: dict[str, tuple[float, ...]], chapter: str) -> str | None:
-    """The chapter's last paragraph to begin on a page, if some paragraph or note call of
-    the chapter lies above it there."""
-    def of_chapter(anchor: str) -> bool:
-        found = PARAGRAPH_ID.fullmatch(anchor) or CALL_ID.fullmatch(anchor)
-        return bool(found) and found["chapter"] == chapter
-
-    starts = [(int(p["number"]), p[0]) for p in map(PARAGRAPH_ID.fullmatch, anchors)
-              if p and p["chapter"] == chapter]
-    if not starts:
-        return None
-    last = max(starts)[1]
-    top = anchors[last][1]
-    # An anchor's box is (left, top, right, bottom) on its page.
-    return last if any(box[1] < top for anchor, box in anchors.items() if of_chapter(anchor)) else None
-
-
-def _with_page_breaks(html: str, paragraph_ids: set[str]) -> str:
-    rules = "".join(f'[id="{i}"] {{ break-before: page; }}' for i in sorted(paragraph_ids))
-    return html.replace("</head>", f"<style>{rules}</style>\n</head>", 1)
-
-
-def _anchor_pages(document: Document) -> dict[str, int]:
-    anchors: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, number)
-    return anchors
+    cache.finish()
+    pages = sections.anchor_pages(document.pages)
+    return Layout(pdf, len(document.pages), {anchor: index + 1 for anchor, index in pages.items()})
 
 
 def _file_path(url: str) -> Path:
@@ -238,7 +190,9 @@ class _Places:
         return self.shown.get("stylesheet", "styles")
 
     def problem(self, item: Logged) -> Problem:
-        message = item.record.getMessage().splitlines()[0]
+        # Not splitlines(): it also splits at U+2028 and the like, which may be the very
+        # character a message is about.
+        message = item.record.getMessage().split("\n")[0]
         text = f"WeasyPrint {item.record.levelname.lower()}: {message}"
         line, col = _position(message)
         if item.source and item.source != INLINE_CSS:
@@ -250,7 +204,8 @@ class _Places:
         if glyph:
             # Usually pasted text: name the manuscript file and place the character sits in.
             path, line, col = self.in_templates(re.escape(glyph[1][0]), ("*.j2", "*.yaml"))
-            characters = ", ".join(f"“{c}” (U+{ord(c):04X})" for c in dict.fromkeys(glyph[1]))
+            characters = ", ".join(f"“{c}” (U+{ord(c):04X})" if c.isprintable() else f"U+{ord(c):04X}"
+                                   for c in dict.fromkeys(glyph[1]))
             return Problem(path, line, col, "P003", f"no font in styles/fonts can print {characters}",
                            "replace the character, or add an open-licensed font that has it to styles/fonts")
         missing = MISSING_ANCHOR.search(message)
@@ -261,10 +216,13 @@ class _Places:
         target = _file_path(refused.url).name or refused.url
         message = f"refused to load {target!r}: {refused.reason}"
         hint = "keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders"
+        # The name as a reference is written: after a quote, a slash or `url(`, before a quote or `)`.
+        written = rf"[\"'/(]{re.escape(target)}[\"')]"
         if source and source != INLINE_CSS:
-            line, col = _find(_file_path(source), re.escape(target)) or (1, 1)
+            line, col = _find(_file_path(source), written) or (1, 1)
             return Problem(self.sheet(source), line, col, "P002", message, hint)
-        path, line, col = self.in_templates(re.escape(target))
+        # Images and backgrounds are fetched during layout, when no stylesheet is being read.
+        path, line, col = self.in_templates(written, ("*.j2", "*.css"))
         return Problem(path, line, col, "P002", message, hint)
 
     def templates(self) -> tuple[str, int, int]:
@@ -274,7 +232,7 @@ class _Places:
         """The first file under the project's folders that matches `pattern`, and where."""
         for root in self.roots:
             for path in sorted(p for glob in globs for p in root.rglob(glob)):
-                if where := _find(path, pattern):
+                if readable(path, [root]) and (where := _find(path, pattern)):
                     return display_path(path, root.parent), *where
         return self.templates()
 
@@ -290,7 +248,7 @@ def _position(message: str) -> tuple[int, int]:
 def _find(path: Path, pattern: str) -> tuple[int, int] | None:
     """Line and column of the first match of `pattern` in a text file."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): it breaks at U+2028 too
     except (OSError, UnicodeDecodeError):
         return None
     for number, text in enumerate(lines, start=1):

@@ -8,6 +8,7 @@ on raises `ManuscriptError` carrying all it found. Only the CLI prints them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +38,12 @@ class ManuscriptError(Exception):
 def display_path(path: Path, root: Path) -> str:
     """The path as the editor knows it: from the working folder if it lies below it,
     otherwise from the project folder `root`; never an absolute path of this machine."""
-    resolved = path.resolve()
-    for base in (Path.cwd(), root.resolve()):
-        try:
-            return resolved.relative_to(base).as_posix()
-        except ValueError:
-            continue
+    # Links in the file's own name are kept: a manuscript file that is a link pointing out is
+    # still the manuscript's file to the editor. Links in the folders above are followed.
+    for shown in (Path(os.path.abspath(path)), path.resolve()):
+        for base in (Path.cwd(), root.resolve()):
+            try:
+                return shown.relative_to(base).as_posix()
+            except ValueError:
+                continue
     return path.name

@@ -17,9 +17,11 @@ from typing import Any
 import smartypants
 from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
 from .problems import ManuscriptError, Problem, display_path
@@ -38,6 +40,29 @@ class RenderedChapter:
     notes: tuple[Note, ...]
 
 
+class RefusedTemplate(TemplateError):
+    """A template name that leads to a file the build may not read."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"template {name!r} {reason}")
+
+
+class ConfinedLoader(FileSystemLoader):
+    """Reads templates only from plain files inside its folders, symlinks followed first:
+    Jinja's own loader already refuses `..` in a name but would follow a link out."""
+
+    def get_source(self, environment, template):
+        for folder in self.searchpath:
+            candidate = Path(folder, *split_template_path(template))
+            if candidate.is_symlink() or candidate.exists():
+                try:
+                    confined(candidate, [Path(folder)])
+                except Refused as refused:
+                    raise RefusedTemplate(template, refused.reason) from None
+                break
+        return super().get_source(environment, template)
+
+
 class Renderer:
     """Renders a manuscript's templates and the book layouts for one target."""
 
@@ -46,7 +71,7 @@ class Renderer:
         self.root = ctx.manuscript.root
         self.template_dir = self.root / "templates"
         self.env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader([str(self.template_dir), str(LAYOUTS)]),
+            loader=ConfinedLoader([str(self.template_dir), str(LAYOUTS)]),
             autoescape=True,  # explicit: name-based autoescape misses `*.xhtml.j2` files
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -105,6 +130,9 @@ class Renderer:
             return Problem(self._shown(path), line, 1, "T004",
                            f"template {error.name!r} is not in the manuscript's templates folder",
                            "include or import only templates that lie inside templates/")
+        if isinstance(error, RefusedTemplate):
+            return Problem(self._shown(path), line, 1, "T005", error.message,
+                           "include or import only plain template files that lie inside templates/")
         if isinstance(error, CitationError):
             return Problem(self._shown(path), line, 1, "T003", error.message, error.hint)
         message = getattr(error, "message", None) or str(error)
@@ -112,15 +140,21 @@ class Renderer:
                        "check the names used on this line against the README's template reference")
 
     def _template_frame(self, error: Exception, name: str) -> tuple[Path, int]:
-        """The innermost traceback frame that is a template file: where the editor must look."""
-        for frame in reversed(traceback.extract_tb(error.__traceback__)):
-            path = Path(frame.filename)
-            if path.suffix == ".j2" and path.exists():
-                return path, frame.lineno or 1
-        return self.template_dir / name, 1
+        return template_frame(error) or (self.template_dir / name, 1)
 
     def _shown(self, path: Path) -> str:
         return display_path(path, self.root.parent)
+
+
+def template_frame(error: BaseException) -> tuple[Path, int] | None:
+    """The innermost traceback frame that is a template file: where the editor must look.
+    Jinja rewrites the traceback of any exception raised while rendering so that its
+    frames carry template lines, not the lines of the Python it compiled them to."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename)
+        if path.suffix == ".j2" and path.exists():
+            return path, frame.lineno or 1
+    return None
 
 
 def number_paragraphs(html: str, chapter_id: str) -> str:

@@ -16,16 +16,20 @@ from typing import Callable, Iterable
 from watchfiles import watch
 
 from .build import Project, build
+from .limits import Limits
 from .problems import ManuscriptError, display_path
+from .sections import LayoutCache
 
 
-def watch_and_build(project: Project, formats: tuple[str, ...], edition: str,
+def watch_and_build(project: Project, formats: tuple[str, ...], edition: str, limits: Limits,
                     say: Callable[[str], None] = print) -> None:
-    _build_once(project, formats, edition, "first build", say)
+    # Kept across rebuilds: an edit lays out again only the parts of the book it touched.
+    cache = LayoutCache()
+    _build_once(project, formats, edition, limits, cache, "first build", say)
     say(f"watching {display_path(project.manuscript, Path.cwd())}/ and "
         f"{display_path(project.styles, Path.cwd())}/ (Ctrl-C to stop)")
     for changes in watch(project.manuscript, project.styles, debounce=150, step=30):
-        _build_once(project, formats, edition, _describe(path for _, path in changes), say)
+        _build_once(project, formats, edition, limits, cache, _describe(path for _, path in changes), say)
 
 
 def _describe(paths: Iterable[str]) -> str:
@@ -37,12 +41,12 @@ def _describe(paths: Iterable[str]) -> str:
     return f"{shown} changed"
 
 
-def _build_once(project: Project, formats: tuple[str, ...], edition: str, why: str,
-                say: Callable[[str], None]) -> None:
+def _build_once(project: Project, formats: tuple[str, ...], edition: str, limits: Limits,
+                cache: LayoutCache, why: str, say: Callable[[str], None]) -> None:
     stamp = datetime.now().strftime("%H:%M:%S")
     started = time.perf_counter()
     try:
-        outcome = build(project, formats, edition)
+        outcome = build(project, formats, edition, limits=limits, cache=cache)
     except ManuscriptError as error:
         for problem in error.problems:
             say(str(problem))
@@ -53,4 +57,5 @@ def _build_once(project: Project, formats: tuple[str, ...], edition: str, why: s
         say(f"[{stamp}] {why}: outputs already up to date ({took:.2f} s)")
         return
     names = ", ".join(p.name for p in outcome.written)
-    say(f"[{stamp}] {why}: rebuilt {names} in {took:.1f} s")
+    say(f"[{stamp}] {why}: rebuilt {names}, laying out {cache.laid_out} of {cache.part_count} parts, "
+        f"in {took:.1f} s")

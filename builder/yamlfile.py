@@ -14,13 +14,18 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
+from .confine import Refused, confined
 from .problems import Problem
 
 
-def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
-    """Parse `path`; return the document (None on failure) and what went wrong."""
+def read_yaml(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]:
+    """Parse `path`, which must lie in `folder`; return the document (None on failure)
+    and what went wrong."""
     try:
-        raw = path.read_bytes()
+        raw = confined(path, [folder]).read_bytes()
+    except Refused as refused:
+        return None, [Problem(shown, 1, 1, "Y008", refused.reason,
+                              "keep the manuscript's files as plain files inside its folder")]
     except FileNotFoundError:
         return None, [Problem(shown, 1, 1, "Y001", "file is missing",
                               f"create {shown} (see the README's manuscript format)")]

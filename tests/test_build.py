@@ -3,6 +3,7 @@ reproducible, a build with nothing to do does nothing, and hostile input stays i
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import subprocess
@@ -241,3 +242,123 @@ def test_a_character_no_font_can_print_is_named_where_it_was_typed(project: Path
     assert (code, err[0]) == (1, "manuscript/facts.yaml:7:18: P003 no font in styles/fonts can print “\u0785” "
                                  "(U+0785) (hint: replace the character, or add an open-licensed font that has it "
                                  "to styles/fonts)")
+
+
+# Links out of the project, devices and pipes: refused before anything is read.
+
+def refused_build(capsys, project: Path, *args: str) -> list[str]:
+    """Build after the hostile change; the error lines, having checked that nothing was written."""
+    before = snapshot(project / "output")
+    code, err, _ = run(capsys, "build", *args)
+    assert code == 1
+    assert err[-1].endswith("no output was changed")
+    assert snapshot(project / "output") == before
+    return err[:-1]
+
+
+@pytest.fixture
+def outside(tmp_path_factory) -> Path:
+    """A folder beside the project, holding what a manuscript must not reach."""
+    folder = tmp_path_factory.mktemp("elsewhere")
+    (folder / "secret.txt").write_text("SECRET-OUTSIDE", encoding="utf-8")
+    return folder
+
+
+def test_a_manuscript_file_linked_from_outside_is_refused(project: Path, outside: Path, capsys) -> None:
+    good_build(capsys)
+    facts = project / "manuscript/facts.yaml"
+    shutil.move(facts, outside / "facts.yaml")
+    facts.symlink_to(outside / "facts.yaml")
+    assert refused_build(capsys, project) == [
+        "manuscript/facts.yaml:1:1: Y008 is a link to a file outside the project "
+        "(hint: keep the manuscript's files as plain files inside its folder)"]
+
+
+@pytest.mark.parametrize("make", ["link-to-device", "pipe"])
+def test_a_manuscript_file_that_is_a_device_or_pipe_is_refused_without_reading(
+        make: str, project: Path, capsys) -> None:
+    good_build(capsys)
+    facts = project / "manuscript/facts.yaml"
+    facts.unlink()
+    if make == "pipe":
+        os.mkfifo(facts)  # reading it would wait for ever
+        expected = "is not a plain file (a folder, a device or a pipe)"
+    else:
+        facts.symlink_to("/dev/zero")  # reading it would never end
+        expected = "is a link to a file outside the project"
+    assert refused_build(capsys, project) == [
+        f"manuscript/facts.yaml:1:1: Y008 {expected} "
+        "(hint: keep the manuscript's files as plain files inside its folder)"]
+
+
+def test_a_template_linked_from_outside_is_refused(project: Path, outside: Path, capsys) -> None:
+    good_build(capsys)
+    (project / "manuscript/templates/chapters/aside.j2").symlink_to(outside / "secret.txt")
+    template = project / "manuscript/templates/chapters/work.html.j2"
+    edit(template, "It won", '\n{% include "chapters/aside.j2" %} It won')
+    assert refused_build(capsys, project) == [
+        "manuscript/templates/chapters/work.html.j2:2:1: T005 template 'chapters/aside.j2' is a link to a file "
+        "outside the project (hint: include or import only plain template files that lie inside templates/)"]
+
+
+@pytest.mark.parametrize("image, reason", [
+    ("portrait.png", "the file is a link to a file outside the project"),
+    ("/dev/urandom", "the file lies outside the project"),
+])
+def test_an_image_linked_from_outside_or_a_device_is_refused(
+        image: str, reason: str, project: Path, outside: Path, capsys) -> None:
+    good_build(capsys)
+    (project / "manuscript/portrait.png").symlink_to(outside / "secret.txt")
+    template = project / "manuscript/templates/chapters/work.html.j2"
+    edit(template, "It won", f'\n<img src="{image}" alt=""> It won')
+    [line] = refused_build(capsys, project)
+    assert line.startswith("manuscript/templates/chapters/work.html.j2:2:")
+    assert f"P002 refused to load {Path(image).name!r}: {reason}" in line
+
+
+def test_a_stylesheet_reaching_a_device_is_refused_at_its_line(project: Path, capsys) -> None:
+    good_build(capsys)
+    css = project / "styles/print.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nbody { background: url(/dev/zero) }\n", encoding="utf-8")
+    line = len(css.read_text(encoding="utf-8").splitlines())
+    assert refused_build(capsys, project) == [
+        f"styles/print.css:{line}:28: P002 refused to load 'zero': the file lies outside the project "
+        "(hint: keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders)"]
+
+
+# A runaway render is stopped by the build's limits, at the template line it was on.
+
+def test_a_template_that_loops_for_ever_is_stopped_by_the_time_limit(project: Path, capsys) -> None:
+    good_build(capsys)
+    template = project / "manuscript/templates/chapters/work.html.j2"
+    # About 10^8 steps: minutes of work, were it not stopped.
+    edit(template, "It won", "\n{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}It won")
+    assert refused_build(capsys, project, "--max-seconds", "1") == [
+        "manuscript/templates/chapters/work.html.j2:2:1: L001 the build was stopped after 1 s (hint: look for a "
+        "loop that never ends or an enormous input here, or raise --max-seconds above 1)"]
+
+
+def test_a_template_asking_for_gigabytes_is_stopped_by_the_memory_limit(project: Path, capsys) -> None:
+    good_build(capsys)
+    template = project / "manuscript/templates/chapters/work.html.j2"
+    edit(template, "It won", '\n{{ "x" * 1000 * 1000 * 1000 }}It won')
+    assert refused_build(capsys, project, "--max-memory", "300") == [
+        "manuscript/templates/chapters/work.html.j2:2:1: L002 the build was stopped at its 300 MB memory limit "
+        "(hint: look for an enormous input or a value multiplied into a huge one here, "
+        "or raise --max-memory above 300)"]
+
+
+def test_limits_must_be_numbers_of_zero_or_more(project: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["build", "--max-seconds", "-5"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "builder build: error: argument --max-seconds: -5 is below 0 (0 means no limit)")
+
+
+def test_an_invisible_character_no_font_has_is_named_by_its_code_point(project: Path, capsys) -> None:
+    edit(project / "manuscript/facts.yaml", "place: Testville", "place: Test\u2028ville")
+    code, err, _ = run(capsys, "build", "--pdf")
+    assert (code, err[0]) == (1, "manuscript/facts.yaml:7:18: P003 no font in styles/fonts can print U+2028 "
+                                 "(hint: replace the character, or add an open-licensed font that has it to "
+                                 "styles/fonts)")
