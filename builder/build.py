@@ -17,18 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+# Only what deciding "nothing changed" needs is imported here: a build with nothing to do
+# must not pay for loading the YAML reader, Jinja or WeasyPrint. The stages come in
+# where they run.
 from . import freshness
-from .check import check_manuscript
 from .limits import NO_LIMITS, Limits, OverTime, enforced
-from .context import RenderContext, build_context
-from .load import load_manuscript
-from .models import TRIM_SIZES, Manuscript
 from .output import write_all
 from .problems import ManuscriptError, Problem, display_path
-from .render import RenderedChapter, Renderer, template_frame
 
 if TYPE_CHECKING:
     from . import pdf, sections
+    from .context import RenderContext
+    from .models import Manuscript
+    from .render import RenderedChapter
 
 FORMATS = ("pdf", "epub")
 
@@ -50,6 +51,9 @@ class Project:
 
 def load_checked(folder: Path) -> Manuscript:
     """The manuscript, or a ManuscriptError listing every problem in it."""
+    from .check import check_manuscript
+    from .load import load_manuscript
+
     manuscript, problems = load_manuscript(folder)
     if manuscript is not None:
         problems = check_manuscript(manuscript)
@@ -100,11 +104,11 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
             cache: "sections.LayoutCache | None" = None) -> Artifacts:
     """Run every stage up to, not including, writing files. A `cache` kept from the last
     build (by `builder watch`) spares laying out again the parts no edit touched."""
-    # Imported here, not at the top, so that a build with nothing to do never pays
-    # for loading WeasyPrint.
-    from . import epub, pdf, sections
+    from . import epub, pdf
+    from .context import build_context
+    from .models import TRIM_SIZES
+    from .render import Renderer
 
-    cache = cache or sections.LayoutCache()
 
     stages = Stages(report)
     manuscript = load_checked(project.manuscript)
@@ -123,8 +127,9 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     with source_date_epoch(ctx.build_date):
         layout = pdf.layout(html, base=project.manuscript.resolve(),
                             roots=[project.manuscript, project.styles], edition=edition,
-                            shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache)
-    stages.done(f"laid out {layout.page_count} pages ({cache.laid_out} of {cache.part_count} parts anew)")
+                            shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache,
+                            progress=report)
+    stages.done(f"laid out {layout.page_count} pages ({layout.parts_laid_out} of {layout.part_count} parts anew)")
 
     files: dict[Path, bytes] = {}
     if "pdf" in formats:
@@ -160,6 +165,8 @@ def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "
 
 def _over_limit(error: BaseException, project: Project, limits: Limits) -> Problem:
     """Where a runaway build was stopped: the template line it was rendering, if any."""
+    from .render import template_frame
+
     path, line = template_frame(error) or (project.manuscript, 1)
     shown = display_path(path, project.manuscript.resolve().parent)
     if isinstance(error, OverTime):

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import FORMATS, Project, build
-from .check import check_manuscript, summarise
 from .limits import Limits
-from .load import load_manuscript
 from .problems import ManuscriptError, Problem, display_path
 
 
@@ -71,6 +69,9 @@ def _report(problems: list[Problem]) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from .check import check_manuscript, summarise
+    from .load import load_manuscript
+
     manuscript, problems = load_manuscript(args.manuscript)
     if manuscript is not None:
         problems = check_manuscript(manuscript)

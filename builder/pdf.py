@@ -17,7 +17,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
@@ -82,6 +82,8 @@ class Layout:
     pdf: bytes
     page_count: int
     anchor_pages: dict[str, int]  # id -> 1-based page number
+    part_count: int
+    parts_laid_out: int  # the rest came from the cache
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def _collected() -> Iterator[_Collector]:
 
 
 def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
-           cache: sections.LayoutCache | None = None) -> Layout:
+           cache: sections.LayoutCache | None = None,
+           progress: Callable[[str], None] = lambda line: None) -> Layout:
     """Lay out `html` (whose relative links resolve against `base`) and make the PDF.
 
     The HTML is the whole book, with its stylesheets linked, so that the bare
@@ -151,7 +154,7 @@ def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[s
     with _collected() as collector:
         try:
             cache.start(sections.assets_stamp(book.stylesheets, roots, options), stylesheets)
-            document = sections.lay_out(book, cache, render)
+            document = sections.lay_out(book, cache, render, progress)
             pdf = document.write_pdf(**options)
         except RefusedResource as refused:
             cache.forget()
@@ -167,7 +170,8 @@ def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[s
         raise ManuscriptError(problems)
     cache.finish()
     pages = sections.anchor_pages(document.pages)
-    return Layout(pdf, len(document.pages), {anchor: index + 1 for anchor, index in pages.items()})
+    return Layout(pdf, len(document.pages), {anchor: index + 1 for anchor, index in pages.items()},
+                  cache.part_count, cache.laid_out)
 
 
 def _file_path(url: str) -> Path:

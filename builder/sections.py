@@ -45,6 +45,8 @@ PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
 MAX_RELAYOUTS = 3
 # Laying out the front matter with the final numbers could, in theory, change its length.
 MAX_FRONT_PASSES = 3
+# A book of this many parts or more reports its layout's progress.
+PROGRESS_FROM = 30
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,13 @@ class LayoutCache:
         self.fonts = FontConfiguration()
 
 
-def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], Document]) -> Document:
-    """The whole book as one document, its parts laid out (or taken from the cache) alone."""
+def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], Document],
+            progress: Callable[[str], None] = lambda line: None) -> Document:
+    """The whole book as one document, its parts laid out (or taken from the cache) alone.
+    A long book reports its progress at each tenth of its parts."""
     numbers, wanted = cache.numbers, _links(book.front)
-    for _ in range(MAX_FRONT_PASSES):
+    tenth = len(book.parts) // 10 if len(book.parts) >= PROGRESS_FROM else 0
+    for front_pass in range(MAX_FRONT_PASSES):
         keys = [(with_page_numbers(book.front, numbers), 1)]
         front = _part(*keys[0], bool(book.parts), cache, book, render)
         pages, placed = list(front.pages), {}
@@ -133,6 +138,8 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
             laid = _part(*keys[-1], index < len(book.parts) - 1, cache, book, render).pages
             placed.update((anchor, len(pages) + 1 + offset) for anchor, offset in anchor_pages(laid).items())
             pages += laid
+            if tenth and (index + 1) % tenth == 0 and front_pass == 0:
+                progress(f"laying out: {index + 1} of {len(book.parts)} parts, {len(pages)} pages")
         settled = {anchor: placed[anchor] for anchor in wanted if anchor in placed}
         if settled == numbers:
             break

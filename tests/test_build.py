@@ -51,6 +51,24 @@ def good_build(capsys) -> None:
     assert out.startswith("built ")
 
 
+def refused_build(capsys, project: Path, *args: str) -> list[str]:
+    """Build after the hostile change; the error lines, having checked that nothing was written."""
+    before = snapshot(project / "output")
+    code, err, _ = run(capsys, "build", *args)
+    assert code == 1
+    assert err[-1].endswith("no output was changed")
+    assert snapshot(project / "output") == before
+    return err[:-1]
+
+
+@pytest.fixture
+def outside(tmp_path_factory) -> Path:
+    """A folder beside the project, holding what a manuscript must not reach."""
+    folder = tmp_path_factory.mktemp("elsewhere")
+    (folder / "secret.txt").write_text("SECRET-OUTSIDE", encoding="utf-8")
+    return folder
+
+
 TEMPLATE_CASES = {
     "syntax-error": (
         "{{ cite('prize-2001') }}", "{{ cite('prize-2001') }",
@@ -187,17 +205,40 @@ def test_markup_in_a_fact_is_printed_as_text(project: Path, capsys) -> None:
     assert "born in <b onclick=x()>Test</b> & <script> in 1960" in " ".join(text.split())
 
 
-@pytest.mark.parametrize("reference, target", [
-    ('<img src="file:///etc/hostname" alt="">', "hostname"),
-    ('<img src="../../../../../etc/hostname" alt="">', "hostname"),
-    ('<img src="https://example.com/x.png" alt="">', "x.png"),
+REFUSED_HINT = "(hint: keep fonts, images and stylesheets inside the project's styles/ or manuscript/ folders)"
+
+
+@pytest.mark.parametrize("reference, expected", [
+    ('<img src="file:///etc/hostname" alt="">', "2:22: P002 refused to load 'hostname': the file lies outside the project"),
+    ('<img src="../../../../../etc/hostname" alt="">', "2:29: P002 refused to load 'hostname': the file lies outside "
+                                                      "the project"),
+    ('<img src="https://example.com/x.png" alt="">', "2:30: P002 refused to load 'x.png': only files inside the "
+                                                     "project may be used; the network is off limits"),
+    ('<img src="portrait.png" alt="">', "2:10: P002 refused to load 'portrait.png': no such file"),
 ])
-def test_reference_outside_the_project_is_refused(reference: str, target: str, project: Path, capsys) -> None:
-    edit(project / "manuscript/templates/chapters/work.html.j2", "It won", f"{reference} It won")
-    code, err, _ = run(capsys, "build", "--pdf")
-    assert code == 1
-    assert f"P002 refused to load {target!r}" in err[0]
-    assert not (project / "output/ada-example.pdf").exists()
+def test_a_reference_outside_the_project_or_to_nothing_is_refused(reference: str, expected: str, project: Path,
+                                                                  capsys) -> None:
+    good_build(capsys)
+    edit(project / "manuscript/templates/chapters/work.html.j2", "It won", f"\n{reference} It won")
+    assert refused_build(capsys, project) == [
+        f"manuscript/templates/chapters/work.html.j2:{expected} {REFUSED_HINT}"]
+
+
+def test_a_css_typo_is_named_at_its_line_and_column(project: Path, capsys) -> None:
+    good_build(capsys)
+    css = project / "styles/print.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\np { colr: red }\n", encoding="utf-8")
+    line = len(css.read_text(encoding="utf-8").splitlines())
+    assert refused_build(capsys, project, "--pdf") == [
+        f"styles/print.css:{line}:5: P001 WeasyPrint warning: Ignored `colr: red ` at {line}:5, unknown property. "
+        "(hint: fix the property or value named here; WeasyPrint drops what it cannot read)"]
+
+
+def test_a_missing_font_file_is_named_at_its_line(project: Path, capsys) -> None:
+    good_build(capsys)
+    edit(project / "styles/print.css", "fonts/EBGaramond12-Italic.otf", "fonts/EBGaramond12-Itallic.otf")
+    assert refused_build(capsys, project) == [
+        f"styles/print.css:16:18: P002 refused to load 'EBGaramond12-Itallic.otf': no such file {REFUSED_HINT}"]
 
 
 def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
@@ -245,24 +286,6 @@ def test_a_character_no_font_can_print_is_named_where_it_was_typed(project: Path
 
 
 # Links out of the project, devices and pipes: refused before anything is read.
-
-def refused_build(capsys, project: Path, *args: str) -> list[str]:
-    """Build after the hostile change; the error lines, having checked that nothing was written."""
-    before = snapshot(project / "output")
-    code, err, _ = run(capsys, "build", *args)
-    assert code == 1
-    assert err[-1].endswith("no output was changed")
-    assert snapshot(project / "output") == before
-    return err[:-1]
-
-
-@pytest.fixture
-def outside(tmp_path_factory) -> Path:
-    """A folder beside the project, holding what a manuscript must not reach."""
-    folder = tmp_path_factory.mktemp("elsewhere")
-    (folder / "secret.txt").write_text("SECRET-OUTSIDE", encoding="utf-8")
-    return folder
-
 
 def test_a_manuscript_file_linked_from_outside_is_refused(project: Path, outside: Path, capsys) -> None:
     good_build(capsys)

@@ -92,3 +92,18 @@ def test_a_failed_build_keeps_nothing_for_the_next(project: Project) -> None:
     css.write_text(good, encoding="utf-8")
     rebuilt(project, cache)
     assert cache.laid_out == cache.part_count
+
+
+def test_a_long_book_reports_its_layout_at_each_tenth(project: Project) -> None:
+    profile = project.manuscript / "profile.yaml"
+    text = profile.read_text(encoding="utf-8")
+    chapters = text[text.index("  - id: beginnings"):]
+    copies = "".join(chapters.replace("id: beginnings", f"id: beginnings-{n}").replace("id: work", f"id: work-{n}")
+                     for n in range(14))
+    profile.write_text(text + copies, encoding="utf-8")  # 30 chapters and 4 back-matter sections
+    lines: list[str] = []
+    produce(project, formats=("pdf",), report=lines.append)
+    progress = [line.split(", ") for line in lines if line.startswith("laying out")]
+    assert [parts for parts, _ in progress] == [f"laying out: {n} of 34 parts" for n in range(3, 34, 3)]
+    pages = [int(count.split()[0]) for _, count in progress]
+    assert pages == sorted(set(pages))
