@@ -45,6 +45,8 @@ PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
 MAX_RELAYOUTS = 3
 # Laying out the front matter with the final numbers could, in theory, change its length.
 MAX_FRONT_PASSES = 3
+# A link to a place in the book, as lxml writes it.
+INTERNAL_LINK = re.compile(r'<a href="#([^"]+)"')
 # A book of this many parts or more reports its layout's progress.
 PROGRESS_FROM = 30
 
@@ -87,7 +89,7 @@ def with_page_numbers(front: str, pages: dict[str, int]) -> str:
     the stylesheet shows where the single document would use target-counter()."""
     def numbered(match: re.Match) -> str:
         return f'{match[0]} data-page="{pages.get(match[1], "")}"'
-    return re.sub(r'<a href="#([^"]+)"', numbered, front)
+    return INTERNAL_LINK.sub(numbered, front)
 
 
 class LayoutCache:
@@ -177,7 +179,7 @@ def _part(body: str, start: int, ends_on_verso: bool, cache: LayoutCache, book: 
 
 
 def _links(front: str) -> set[str]:
-    return set(re.findall(r'<a href="#([^"]+)"', front))
+    return set(INTERNAL_LINK.findall(front))
 
 
 def anchor_pages(pages: list[Page]) -> dict[str, int]:
