@@ -50,7 +50,8 @@ def _build_once(project: Project, formats: tuple[str, ...], edition: str, limits
     except ManuscriptError as error:
         for problem in error.problems:
             say(str(problem))
-        say(f"[{stamp}] {why}: {len(error.problems)} problem(s); the last good outputs are untouched")
+        count = len(error.problems)
+        say(f"[{stamp}] {why}: {count} problem{'s' if count != 1 else ''}; the last good outputs are untouched")
         return
     took = time.perf_counter() - started
     if outcome.up_to_date:

@@ -265,12 +265,13 @@ def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
         good = (project / "output/ada-example.pdf").read_bytes()
         time.sleep(0.5)  # let the watcher settle before the first edit
         edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
-        assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf" in wait_for("changed")
+        assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf, laying out 1 of 7 parts, in " in wait_for(
+            "changed")
         rebuilt = (project / "output/ada-example.pdf").read_bytes()
         assert rebuilt != good
         edit(project / "manuscript/awards.yaml", "year: 2001", "year: soon")
         assert wait_for("S004").startswith("manuscript/awards.yaml:3:11: S004")
-        assert "the last good outputs are untouched" in wait_for("problem")
+        assert "changed: 1 problem; the last good outputs are untouched" in wait_for("problem")
         assert (project / "output/ada-example.pdf").read_bytes() == rebuilt
     finally:
         process.terminate()
