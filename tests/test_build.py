@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from builder import build as build_module
 from builder.cli import main
 
-from .conftest import PROJECT
+from .conftest import FIXTURES, PROJECT
+from .test_load import CASES as LOAD_CASES
 
 
 @pytest.fixture
@@ -109,15 +110,6 @@ def test_template_error_names_its_line_and_keeps_outputs(name: str, project: Pat
     edit(template, old, new)
     code, err, _ = run(capsys, "build")
     assert (code, err) == (1, [expected, "1 problem found; no output was changed"])
-    assert snapshot(project / "output") == before
-
-
-def test_yaml_error_keeps_both_outputs_byte_identical(project: Path, capsys) -> None:
-    good_build(capsys)
-    before = snapshot(project / "output")
-    edit(project / "manuscript/awards.yaml", "year: 2001", "year: soon")
-    code, err, _ = run(capsys, "build")
-    assert code == 1 and err[0].startswith("manuscript/awards.yaml:3:11: S004")
     assert snapshot(project / "output") == before
 
 
@@ -386,3 +378,57 @@ def test_an_invisible_character_no_font_has_is_named_by_its_code_point(project: 
     assert (code, err[0]) == (1, "manuscript/facts.yaml:7:18: P003 no font in styles/fonts can print U+2028 "
                                  "(hint: replace the character, or add an open-licensed font that has it to "
                                  "styles/fonts)")
+
+
+# The loader's gallery of defects (tests/test_load.py) once more, through `builder build` on a
+# project that has good outputs: the same one line, exit code 1, and the outputs untouched.
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A project with the fixture manuscript, built once; each test works on a copy."""
+    root = tmp_path_factory.mktemp("built")
+    shutil.copytree(FIXTURES / "minimal", root / "manuscript")
+    shutil.copytree(PROJECT / "styles", root / "styles")
+    here = Path.cwd()
+    os.chdir(root)
+    try:
+        assert main(["build"]) == 0
+    finally:
+        os.chdir(here)
+    return root
+
+
+def copy_of(built: Path, tmp_path: Path, monkeypatch) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(built, project, symlinks=True)
+    monkeypatch.chdir(project)
+    return project
+
+
+@pytest.mark.parametrize("name", sorted(LOAD_CASES))
+def test_every_manuscript_defect_leaves_the_outputs_byte_identical(name: str, built: Path, tmp_path: Path,
+                                                                    monkeypatch, capsys) -> None:
+    project = copy_of(built, tmp_path, monkeypatch)
+    file, old, new, expected = LOAD_CASES[name]
+    edit(project / "manuscript" / file, old, new)
+    assert refused_build(capsys, project) == [expected]
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda m: (m / "facts.yaml").write_bytes((m / "facts.yaml").read_bytes().replace(b"in 1960.", b"in 1960 \xe9t\xe9.")),
+     "manuscript/facts.yaml:4:38: Y003 is not UTF-8 text (hint: save the file as UTF-8 in your editor)"),
+    (lambda m: (m / "awards.yaml").unlink(),
+     "manuscript/awards.yaml:1:1: Y001 file is missing (hint: create manuscript/awards.yaml (see the README's "
+     "manuscript format))"),
+    (lambda m: [p.unlink() for p in m.glob("*.yaml")],
+     "manuscript:1:1: M002 manuscript folder has no YAML files (hint: add profile.yaml, sources.yaml, facts.yaml, "
+     "filmography.yaml, awards.yaml and conflicts.yaml (see the README))"),
+    (lambda m: shutil.rmtree(m),
+     "manuscript:1:1: M001 manuscript folder does not exist (hint: pass the folder that holds profile.yaml, "
+     "or create it)"),
+], ids=["not-utf8", "missing-file", "empty-folder", "missing-folder"])
+def test_a_damaged_manuscript_leaves_the_outputs_byte_identical(damage, expected: str, built: Path, tmp_path: Path,
+                                                                monkeypatch, capsys) -> None:
+    project = copy_of(built, tmp_path, monkeypatch)
+    damage(project / "manuscript")
+    assert refused_build(capsys, project) == [expected]
