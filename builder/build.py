@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 # must not pay for loading the YAML reader, Jinja or WeasyPrint. The stages come in
 # where they run.
 from . import freshness
+from .background import Background
 from .limits import NO_LIMITS, Limits, OverTime, enforced
 from .output import write_all
 from .problems import ManuscriptError, Problem, display_path
@@ -125,18 +126,24 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     stages.done(f"rendered {len(chapters)} chapters with {sum(len(c.notes) for c in chapters)} notes")
     shown_sheet = display_path(project.stylesheets(edition)[0], project.styles.parent)
     with source_date_epoch(ctx.build_date):
-        layout = pdf.layout(html, base=project.manuscript.resolve(),
-                            roots=[project.manuscript, project.styles], edition=edition,
-                            shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache,
-                            progress=report)
-    stages.done(f"laid out {layout.page_count} pages ({layout.parts_laid_out} of {layout.part_count} parts anew)")
-
-    files: dict[Path, bytes] = {}
+        book = pdf.lay_out(html, base=project.manuscript.resolve(),
+                           roots=[project.manuscript, project.styles], edition=edition,
+                           shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache,
+                           progress=report)
+        placed = book.placement
+        stages.done(f"laid out {placed.page_count} pages ({placed.parts_laid_out} of {placed.part_count} parts anew)")
+        files: dict[Path, bytes] = {}
+        if "epub" in formats:
+            # The EPUB needs only where the pages fell: it is packaged while the PDF is written.
+            with Background(lambda: epub.make_epub(ctx, placed, project.styles)) as packaging:
+                layout = pdf.write(book)
+                files[project.output / f"{slug}.epub"] = packaging.result()
+            stages.done("wrote the PDF and packaged the EPUB")
+        else:
+            layout = pdf.write(book)
+            stages.done("wrote the PDF")
     if "pdf" in formats:
-        files[project.output / f"{slug}.pdf"] = layout.pdf
-    if "epub" in formats:
-        files[project.output / f"{slug}.epub"] = epub.make_epub(ctx, layout, project.styles)
-        stages.done("packaged the EPUB")
+        files = {project.output / f"{slug}.pdf": layout.pdf, **files}
     return Artifacts(ctx, chapters, html, layout, files)
 
 

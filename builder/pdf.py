@@ -76,14 +76,30 @@ class ConfinedFetcher(URLFetcher):
 
 
 @dataclass(frozen=True)
-class Layout:
-    """A laid-out print edition: the PDF bytes and where each id landed."""
+class Placement:
+    """Where the laid-out book put everything: what the EPUB's page-list needs."""
 
-    pdf: bytes
     page_count: int
     anchor_pages: dict[str, int]  # id -> 1-based page number
     part_count: int
     parts_laid_out: int  # the rest came from the cache
+
+
+@dataclass(frozen=True)
+class Layout(Placement):
+    """A laid-out print edition and its PDF."""
+
+    pdf: bytes
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """The book laid out, ready to be written as a PDF."""
+
+    placement: Placement
+    document: Document
+    options: dict
+    places: "_Places"
 
 
 @dataclass(frozen=True)
@@ -129,10 +145,10 @@ def _collected() -> Iterator[_Collector]:
         logger.propagate = propagate
 
 
-def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
-           cache: sections.LayoutCache | None = None,
-           progress: Callable[[str], None] = lambda line: None) -> Layout:
-    """Lay out `html` (whose relative links resolve against `base`) and make the PDF.
+def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
+            cache: sections.LayoutCache | None = None,
+            progress: Callable[[str], None] = lambda line: None) -> LaidOut:
+    """Lay out `html`, whose relative links resolve against `base`.
 
     The HTML is the whole book, with its stylesheets linked, so that the bare
     `weasyprint` command renders it alone; here it is laid out part by part
@@ -151,27 +167,41 @@ def layout(html: str, base: Path, roots: list[Path], edition: str, shown: dict[s
         return HTML(string=part, base_url=str(base) + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=cache.fonts, **options)
 
-    with _collected() as collector:
-        try:
+    try:
+        with _reported(places):
             cache.start(sections.assets_stamp(book.stylesheets, roots, options), stylesheets)
             document = sections.lay_out(book, cache, render, progress)
-            pdf = document.write_pdf(**options)
+    except BaseException:
+        cache.forget()
+        raise
+    cache.finish()
+    pages = sections.anchor_pages(document.pages)
+    placement = Placement(len(document.pages), {anchor: index + 1 for anchor, index in pages.items()},
+                          cache.part_count, cache.laid_out)
+    return LaidOut(placement, document, options, places)
+
+
+def write(book: LaidOut) -> Layout:
+    """The PDF of a laid-out book. Drawing the pages is when WeasyPrint finds a
+    character no font has, so this too can end in problems."""
+    with _reported(book.places):
+        pdf = book.document.write_pdf(**book.options)
+    return Layout(**vars(book.placement), pdf=pdf)
+
+
+@contextmanager
+def _reported(places: _Places) -> Iterator[None]:
+    """Turn what WeasyPrint logs or refuses while the body runs into problems."""
+    with _collected() as collector:
+        try:
+            yield
         except RefusedResource as refused:
-            cache.forget()
             raise ManuscriptError([places.refusal(refused, collector.source)]) from None
-        except BaseException:
-            cache.forget()
-            raise
     # A part laid out again repeats its messages: each problem is told once.
     problems = list(dict.fromkeys(places.problem(item) for item in collector.logged
                                   if not HARMLESS.match(item.record.getMessage())))
     if problems:
-        cache.forget()
         raise ManuscriptError(problems)
-    cache.finish()
-    pages = sections.anchor_pages(document.pages)
-    return Layout(pdf, len(document.pages), {anchor: index + 1 for anchor, index in pages.items()},
-                  cache.part_count, cache.laid_out)
 
 
 def _file_path(url: str) -> Path:
