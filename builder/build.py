@@ -1,10 +1,11 @@
 """Build: the whole pipeline, in order, as one readable function.
 
 load and check the manuscript -> build the render context -> render the print
-edition and lay it out -> render the EPUB (which needs the print layout for its
-page-list) -> write both files. Everything is produced in memory before
-anything is written, so a failure at any stage leaves the last good outputs
-untouched.
+edition and lay it out -> write the PDF while, in a fork, the EPUB is rendered
+and packaged (it needs only the layout's page-list) -> write both files.
+Everything is produced in memory before anything is written, so a failure at
+any stage leaves the last good outputs untouched. The build runs within its
+time and memory limits, and a build whose inputs have not changed does nothing.
 """
 
 from __future__ import annotations
@@ -109,7 +110,6 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     from .context import build_context
     from .models import TRIM_SIZES
     from .render import Renderer
-
 
     stages = Stages(report)
     manuscript = load_checked(project.manuscript)
