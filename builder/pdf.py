@@ -93,7 +93,7 @@ class Layout(Placement):
 
 
 @dataclass(frozen=True)
-class LaidOut:
+class LaidOutBook:
     """The book laid out, ready to be written as a PDF."""
 
     placement: Placement
@@ -147,7 +147,7 @@ def _collected() -> Iterator[_Collector]:
 
 def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
             cache: sections.LayoutCache | None = None,
-            progress: Callable[[str], None] = lambda line: None) -> LaidOut:
+            progress: Callable[[str], None] = lambda line: None) -> LaidOutBook:
     """Lay out `html`, whose relative links resolve against `base`.
 
     The HTML is the whole book, with its stylesheets linked, so that the bare
@@ -178,10 +178,10 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
     pages = sections.anchor_pages(document.pages)
     placement = Placement(len(document.pages), {anchor: index + 1 for anchor, index in pages.items()},
                           cache.part_count, cache.laid_out)
-    return LaidOut(placement, document, options, places)
+    return LaidOutBook(placement, document, options, places)
 
 
-def write(book: LaidOut) -> Layout:
+def write(book: LaidOutBook) -> Layout:
     """The PDF of a laid-out book. Drawing the pages is when WeasyPrint finds a
     character no font has, so this too can end in problems."""
     with _reported(book.places):

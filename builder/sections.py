@@ -98,7 +98,7 @@ class LayoutCache:
 
     def __init__(self) -> None:
         self.stamp: str | None = None
-        self.parts: dict[tuple[str, int], LaidOut] = {}
+        self.parts: dict[tuple[str, int], LaidOutPart] = {}
         self.used: set[tuple[str, int]] = set()
         self.fresh: set[tuple[str, int]] = set()
         self.numbers: dict[str, int] = {}
@@ -153,13 +153,13 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
 
 
 @dataclass(frozen=True)
-class LaidOut:
+class LaidOutPart:
     document: Document
     pages: list[Page]  # without the sentinel's page
 
 
 def _part(body: str, start: int, ends_on_verso: bool, cache: LayoutCache, book: Book,
-          render: Callable[[str, list[CSS]], Document]) -> LaidOut:
+          render: Callable[[str, list[CSS]], Document]) -> LaidOutPart:
     key = (body, start)
     cache.used.add(key)
     if key not in cache.parts:
@@ -173,7 +173,7 @@ def _part(body: str, start: int, ends_on_verso: bool, cache: LayoutCache, book: 
                 break
             breaks |= more
             document = render(_with_page_breaks(html, breaks), sheets)
-        cache.parts[key] = LaidOut(document, document.pages[:-1] if ends_on_verso else document.pages)
+        cache.parts[key] = LaidOutPart(document, document.pages[:-1] if ends_on_verso else document.pages)
         cache.fresh.add(key)
     return cache.parts[key]
 
