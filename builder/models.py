@@ -36,14 +36,6 @@ class PartialDate:
     month: int | None = None
     day: int | None = None
 
-    def iso(self) -> str:
-        parts = [f"{self.year:04d}"]
-        if self.month:
-            parts.append(f"{self.month:02d}")
-            if self.day:
-                parts.append(f"{self.day:02d}")
-        return "-".join(parts)
-
 
 @dataclass(frozen=True)
 class Name:

@@ -344,24 +344,20 @@ def test_a_stylesheet_reaching_a_device_is_refused_at_its_line(project: Path, ca
 
 # A runaway render is stopped by the build's limits, at the template line it was on.
 
-def test_a_template_that_loops_for_ever_is_stopped_by_the_time_limit(project: Path, capsys) -> None:
-    good_build(capsys)
-    template = project / "manuscript/templates/chapters/work.html.j2"
+@pytest.mark.parametrize("runaway, limit, expected", [
     # About 10^8 steps: minutes of work, were it not stopped.
-    edit(template, "It won", "\n{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}It won")
-    assert refused_build(capsys, project, "--max-seconds", "1") == [
-        "manuscript/templates/chapters/work.html.j2:2:1: L001 the build was stopped after 1 s (hint: look for a "
-        "loop that never ends or an enormous input here, or raise --max-seconds above 1)"]
-
-
-def test_a_template_asking_for_gigabytes_is_stopped_by_the_memory_limit(project: Path, capsys) -> None:
+    ("{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}", ("--max-seconds", "1"),
+     "L001 the build was stopped after 1 s (hint: look for a loop that never ends or an enormous input here, "
+     "or raise --max-seconds above 1)"),
+    ('{{ "x" * 1000 * 1000 * 1000 }}', ("--max-memory", "300"),
+     "L002 the build was stopped at its 300 MB memory limit (hint: look for an enormous input or a value "
+     "multiplied into a huge one here, or raise --max-memory above 300)"),
+], ids=["time", "memory"])
+def test_a_runaway_template_is_stopped_by_the_limits(runaway: str, limit: tuple[str, str], expected: str,
+                                                     project: Path, capsys) -> None:
     good_build(capsys)
-    template = project / "manuscript/templates/chapters/work.html.j2"
-    edit(template, "It won", '\n{{ "x" * 1000 * 1000 * 1000 }}It won')
-    assert refused_build(capsys, project, "--max-memory", "300") == [
-        "manuscript/templates/chapters/work.html.j2:2:1: L002 the build was stopped at its 300 MB memory limit "
-        "(hint: look for an enormous input or a value multiplied into a huge one here, "
-        "or raise --max-memory above 300)"]
+    edit(project / "manuscript/templates/chapters/work.html.j2", "It won", f"\n{runaway}It won")
+    assert refused_build(capsys, project, *limit) == [f"manuscript/templates/chapters/work.html.j2:2:1: {expected}"]
 
 
 def test_limits_must_be_numbers_of_zero_or_more(project: Path, capsys) -> None:
