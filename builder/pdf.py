@@ -11,6 +11,7 @@ that `sections` lays out part by part.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import re
@@ -22,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
+from weasyprint.pdf import fonts as pdf_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -184,9 +186,48 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
 def write(book: LaidOutBook) -> Layout:
     """The PDF of a laid-out book. Drawing the pages is when WeasyPrint finds a
     character no font has, so this too can end in problems."""
-    with _reported(book.places):
+    with _reported(book.places), SUBSETS.remembered():
         pdf = book.document.write_pdf(**book.options)
     return Layout(**vars(book.placement), pdf=pdf)
+
+
+class SubsetMemo:
+    """Font subsets already made in this process, by face and glyphs used.
+
+    WeasyPrint subsets every face anew each time it writes a PDF, the slowest step of
+    writing (fontTools takes about half a second a face). A subset depends only on the
+    face, the glyphs kept and two flags, and an edit rarely brings a new glyph, so
+    `builder watch` need not make it again. Only the subsets the last PDF used are kept."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, bytes] = {}
+        self.made = 0  # subsets made rather than reused, for the tests
+
+    @contextmanager
+    def remembered(self) -> Iterator[None]:
+        make = pdf_fonts.Font.subset
+        used: dict[tuple, bytes] = {}
+
+        def subset(font: pdf_fonts.Font, to_unicode: dict, hinting: bool) -> None:
+            if not to_unicode:  # WeasyPrint keeps the whole face
+                return make(font, to_unicode, hinting)
+            key = (hashlib.sha256(font.file_content).digest(), font.index, frozenset(to_unicode),
+                   bool(hinting), bool(font.missing))
+            if key not in self.kept:
+                make(font, to_unicode, hinting)
+                self.kept[key] = font.file_content
+                self.made += 1
+            font.file_content = used[key] = self.kept[key]
+
+        pdf_fonts.Font.subset = subset
+        try:
+            yield
+        finally:
+            pdf_fonts.Font.subset = make
+            self.kept = used
+
+
+SUBSETS = SubsetMemo()
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from builder.build import Artifacts, Project, produce
 from builder.models import TRIM_SIZES
+from builder.pdf import SUBSETS
 from builder.problems import ManuscriptError
 
 from .conftest import FIXTURES, PROJECT
@@ -331,6 +332,27 @@ def test_small_caps_and_note_calls_are_the_fonts_own_glyphs(book: Printed) -> No
     used = used_glyphs(program_of(book, "Press"), FONTS / "EBGaramond12-Regular.otf")
     assert any(name.endswith(".sc") for name in used), "small capitals from smcp, not shrunken capitals"
     assert any(name.endswith(".sups") for name in used), "note calls from sups, not raised digits"
+
+
+def test_a_second_build_reuses_the_font_subsets_and_prints_the_same(minimal: Path) -> None:
+    project = Project(minimal, STYLES, minimal.parent / "output")
+    SUBSETS.kept.clear()
+    made = SUBSETS.made
+    first = produce(project, formats=("pdf",))
+    assert SUBSETS.made == made + 2  # roman and italic
+    again = produce(project, formats=("pdf",))
+    assert SUBSETS.made == made + 2
+    assert again.files == first.files
+
+
+def test_a_new_glyph_makes_the_font_subsets_afresh(minimal: Path) -> None:
+    project = Project(minimal, STYLES, minimal.parent / "output")
+    produce(project, formats=("pdf",))
+    made = SUBSETS.made
+    edit(minimal / "facts.yaml", "place: Testville", "place: Þingvellir")  # a letter nowhere else
+    thorn = produce(project, formats=("pdf",))
+    assert SUBSETS.made == made + 1  # the roman gains a glyph; the italic is as it was
+    assert "Þingvellir" in Printed(thorn).texts[thorn.layout.anchor_pages["beginnings"] - 1]
 
 
 # Metadata and editions
