@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 from fontTools.pens.boundsPen import BoundsPen
+from fontTools.subset import Subsetter
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from builder.build import Artifacts, Project, produce
 from builder.models import TRIM_SIZES
-from builder.pdf import SUBSETS
+from builder.pdf import _harfbuzz_subset
 from builder.problems import ManuscriptError
 
 from .conftest import FIXTURES, PROJECT
@@ -334,25 +335,19 @@ def test_small_caps_and_note_calls_are_the_fonts_own_glyphs(book: Printed) -> No
     assert any(name.endswith(".sups") for name in used), "note calls from sups, not raised digits"
 
 
-def test_a_second_build_reuses_the_font_subsets_and_prints_the_same(minimal: Path) -> None:
-    project = Project(minimal, STYLES, minimal.parent / "output")
-    SUBSETS.kept.clear()
-    made = SUBSETS.made
-    first = produce(project, formats=("pdf",))
-    assert SUBSETS.made == made + 2  # roman and italic
-    again = produce(project, formats=("pdf",))
-    assert SUBSETS.made == made + 2
-    assert again.files == first.files
+def test_fonts_are_subset_by_harfbuzz_keeping_glyph_ids(minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fonttools_subset(*args):
+        raise AssertionError("fontTools was asked to subset a font HarfBuzz can subset")
+
+    monkeypatch.setattr(Subsetter, "subset", fonttools_subset)
+    printed = build_pdf(minimal)
+    regular = program_of(printed, "Press")
+    assert len(regular) < (FONTS / "EBGaramond12-Regular.otf").stat().st_size / 5
+    assert {"T", "e", "s", "v", "i", "l"} <= used_glyphs(regular, FONTS / "EBGaramond12-Regular.otf")
 
 
-def test_a_new_glyph_makes_the_font_subsets_afresh(minimal: Path) -> None:
-    project = Project(minimal, STYLES, minimal.parent / "output")
-    produce(project, formats=("pdf",))
-    made = SUBSETS.made
-    edit(minimal / "facts.yaml", "place: Testville", "place: Þingvellir")  # a letter nowhere else
-    thorn = produce(project, formats=("pdf",))
-    assert SUBSETS.made == made + 1  # the roman gains a glyph; the italic is as it was
-    assert "Þingvellir" in Printed(thorn).texts[thorn.layout.anchor_pages["beginnings"] - 1]
+def test_a_face_harfbuzz_cannot_read_is_left_to_fonttools() -> None:
+    assert _harfbuzz_subset(b"not a font" * 10, 0, {1, 2}, hinting=False, notdef_outline=False) is None
 
 
 # Metadata and editions
