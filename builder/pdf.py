@@ -11,6 +11,7 @@ that `sections` lays out part by part.
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import uharfbuzz as hb
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
@@ -186,9 +188,38 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
 def write(book: LaidOutBook) -> Layout:
     """The PDF of a laid-out book. Drawing the pages is when WeasyPrint finds a
     character no font has, so this too can end in problems."""
-    with _reported(book.places), _subset_with_harfbuzz():
-        pdf = book.document.write_pdf(**book.options)
+    # Drawing makes millions of short-lived objects; the collections they set off need not
+    # rescan the laid-out book each time.
+    gc.freeze()
+    try:
+        with _reported(book.places), _subset_with_harfbuzz(), _page_references_listed_once():
+            pdf = book.document.write_pdf(**book.options)
+    finally:
+        gc.unfreeze()
     return Layout(**vars(book.placement), pdf=pdf)
+
+
+@contextmanager
+def _page_references_listed_once() -> Iterator[None]:
+    """Have pydyf list the pages' references once, not once per use.
+
+    pydyf's `PDF.page_references` builds the tuple of every page's reference each time
+    it is read, and WeasyPrint reads it for every tagged element and every link: the
+    time grew with the square of the page count (most of the 100x book's build). Pages
+    are only ever added, so the tuple is made again only when their number changed."""
+    listing = pydyf.PDF.page_references
+
+    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        count = len(pdf.pages["Kids"])
+        if getattr(pdf, "_listed_pages", (None,))[0] != count:
+            pdf._listed_pages = (count, listing.fget(pdf))
+        return pdf._listed_pages[1]
+
+    pydyf.PDF.page_references = property(page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = listing
 
 
 # Tables a PDF's font never needs: WeasyPrint drops the same ones when it subsets with HarfBuzz.
