@@ -13,7 +13,7 @@ from weasyprint import HTML
 
 from builder.build import Artifacts, Project, produce
 from builder.problems import ManuscriptError
-from builder.sections import LayoutCache
+from builder.sections import LayoutCache, anchor_pages
 
 from .conftest import FIXTURES, PROJECT
 
@@ -27,6 +27,43 @@ def test_the_parts_print_as_the_single_document_does(fixture_build: Artifacts) -
     # folios and running heads, same contents numbers (there from target-counter()).
     single = HTML(string=fixture_build.html, base_url=str(FIXTURES / "minimal") + "/").write_pdf()
     assert page_texts(fixture_build.layout.pdf) == page_texts(single)
+
+
+def outline(reader: PdfReader, items=None) -> list:
+    """(title, 0-based page) for each outline entry, nested as in the PDF."""
+    items = reader.outline if items is None else items
+    return [outline(reader, item) if isinstance(item, list) else (item.title, reader.get_destination_page_number(item))
+            for item in items]
+
+
+def links(reader: PdfReader) -> list[tuple[int, str]]:
+    """(page, where it goes) for each link: a 0-based page for an internal one, else its URI."""
+    found = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots", []):
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A", {})
+            target = annotation.get("/Dest", action.get("/D"))
+            if target is None:
+                found.append((number, str(action.get("/URI"))))
+                continue
+            if isinstance(target, str):
+                target = reader.named_destinations[target]
+                found.append((number, str(reader.get_destination_page_number(target))))
+            else:
+                found.append((number, str(reader.get_page_number(target[0].get_object()))))
+    return found
+
+
+def test_the_parts_keep_the_single_documents_outline_links_and_anchors(fixture_build: Artifacts) -> None:
+    # What the contents, the outline, the links and the EPUB's page-list are made from.
+    document = HTML(string=fixture_build.html, base_url=str(FIXTURES / "minimal") + "/").render()
+    single, parts = PdfReader(io.BytesIO(document.write_pdf())), PdfReader(io.BytesIO(fixture_build.layout.pdf))
+    assert outline(parts) == outline(single) and len(outline(parts)) > 5
+    assert links(parts) == links(single) and len(links(parts)) > 5
+    assert fixture_build.layout.anchor_pages == {anchor: index + 1 for anchor, index in anchor_pages(document.pages).items()}
 
 
 @pytest.fixture
