@@ -66,8 +66,9 @@ def load_checked(folder: Path) -> Manuscript:
 
 @contextmanager
 def source_date_epoch(when: dt.datetime) -> Iterator[None]:
-    """Pin SOURCE_DATE_EPOCH while laying out: fontTools stamps the current time into
-    font subsets unless it is set, which would make two builds of one input differ."""
+    """Pin SOURCE_DATE_EPOCH while laying out and writing: should a face be left to
+    fontTools to subset, fontTools stamps the current time into it unless this is set,
+    and two builds of one input would differ."""
     if "SOURCE_DATE_EPOCH" in os.environ:
         yield
         return
