@@ -157,9 +157,12 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
 
 @contextmanager
 def _laid_out_parts_frozen() -> Iterator[None]:
-    """Each part's pages are frozen once made: Python's collector leaves them alone until
-    the whole book is laid out. They live until the PDF is written anyway, and rescanning
-    the book so far at every collection took a quarter of a long book's layout."""
+    """What is in memory when the layout starts (the parts kept from the last build among
+    it), and then each part's pages once made, are frozen: Python's collector leaves them
+    alone until the whole book is laid out. They live until the PDF is written anyway,
+    and rescanning the book so far at every collection took a quarter of a long book's
+    layout; so each collection looks only at what the part being laid out made."""
+    gc.freeze()
     try:
         yield
     finally:
@@ -189,7 +192,7 @@ def _part(body: str, start: int, ends_on_verso: bool, cache: LayoutCache, book: 
             document = render(_with_page_breaks(html, breaks), sheets)
         cache.parts[key] = LaidOutPart(document, document.pages[:-1] if ends_on_verso else document.pages)
         cache.fresh.add(key)
-        gc.collect()  # this part's garbage, before its pages are frozen
+        gc.collect()  # this part's garbage, before its pages are frozen too
         gc.freeze()
     return cache.parts[key]
 
