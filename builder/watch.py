@@ -25,11 +25,18 @@ def watch_and_build(project: Project, formats: tuple[str, ...], edition: str, li
                     say: Callable[[str], None] = print) -> None:
     # Kept across rebuilds: an edit lays out again only the parts of the book it touched.
     cache = LayoutCache()
-    _build_once(project, formats, edition, limits, cache, "first build", say)
-    say(f"watching {display_path(project.manuscript, Path.cwd())}/ and "
-        f"{display_path(project.styles, Path.cwd())}/ (Ctrl-C to stop)")
-    for changes in watch(project.manuscript, project.styles, debounce=150, step=30):
-        _build_once(project, formats, edition, limits, cache, _describe(path for _, path in changes), say)
+    started = False
+    # The first build waits for the watcher's first wake-up, which comes once it watches:
+    # so an edit saved during that build, or as soon as "watching" is printed, is not missed.
+    for changes in watch(project.manuscript, project.styles, debounce=150, step=30,
+                         rust_timeout=100, yield_on_timeout=True):
+        if not started:
+            started = True
+            _build_once(project, formats, edition, limits, cache, "first build", say)
+            say(f"watching {display_path(project.manuscript, Path.cwd())}/ and "
+                f"{display_path(project.styles, Path.cwd())}/ (Ctrl-C to stop)")
+        elif changes:
+            _build_once(project, formats, edition, limits, cache, _describe(path for _, path in changes), say)
 
 
 def _describe(paths: Iterable[str]) -> str:

@@ -255,7 +255,6 @@ def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
     try:
         wait_for("watching")
         good = (project / "output/ada-example.pdf").read_bytes()
-        time.sleep(0.5)  # let the watcher settle before the first edit
         edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
         assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf, laying out 1 of 7 parts, in " in wait_for(
             "changed")
