@@ -15,16 +15,18 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.subset import Subsetter
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
+from weasyprint.pdf import fonts as pdf_fonts
 
 from builder.build import Artifacts, Project, produce
 from builder.models import TRIM_SIZES
-from builder.pdf import _harfbuzz_subset
+from builder.pdf import _subset_with_harfbuzz
 from builder.problems import ManuscriptError
 
 from .conftest import FIXTURES, PROJECT
@@ -346,8 +348,13 @@ def test_fonts_are_subset_by_harfbuzz_keeping_glyph_ids(minimal: Path, monkeypat
     assert {"T", "e", "s", "v", "i", "l"} <= used_glyphs(regular, FONTS / "EBGaramond12-Regular.otf")
 
 
-def test_a_face_harfbuzz_cannot_read_is_left_to_fonttools() -> None:
-    assert _harfbuzz_subset(b"not a font" * 10, 0, {1, 2}, hinting=False, notdef_outline=False) is None
+def test_a_face_harfbuzz_cannot_read_is_left_to_fonttools(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed_on = []
+    monkeypatch.setattr(pdf_fonts.Font, "subset", lambda font, to_unicode, hinting: handed_on.append(font))
+    face = SimpleNamespace(file_content=b"not a font" * 10, index=0, missing={})
+    with _subset_with_harfbuzz():
+        pdf_fonts.Font.subset(face, {1: "a", 2: "b"}, False)
+    assert handed_on == [face] and face.file_content == b"not a font" * 10
 
 
 # Metadata and editions
