@@ -1,10 +1,10 @@
 """Background: one stage run in a forked copy of the process while the next runs here.
 
-The EPUB needs only where the print layout put each page; writing the PDF needs
-the laid-out pages, which hold Pango objects that cannot be sent to another
-process. So the EPUB is made in a fork, which starts with everything already in
-memory, while this process writes the PDF: on two cores the build takes the
-longer of the two, not their sum. The fork's result, or its problems, come back
+The EPUB needs only where the print layout put each page, and this process
+holds the laid-out pages the PDF is written from. So the EPUB is made in a
+fork, which starts with everything already in memory, while this process
+writes the PDF: on two cores the build takes the longer of the two, not their
+sum. The fork's result, or its problems, come back
 pickled through a pipe.
 """
 

@@ -2,14 +2,14 @@
 
 The book's HTML is one document (the bare `weasyprint` command renders it as
 is). Here it is cut at every chapter, appendix and back-matter section: each
-opens on a recto and numbers its notes afresh, so its layout depends only on
-its own HTML and its first page number. Each part is laid out alone, with the
-page counter starting where the part starts and a sentinel that turns a
-recto ending into the blank verso the single document would have; the parts'
-pages are then joined into one WeasyPrint document, so the PDF's structure
-tree, outline, links and fonts are those of a single book. The contents'
-page numbers come from where the parts landed, settled before the front
-matter is laid out for the last time.
+opens on a recto and numbers its notes afresh, so its layout does not depend
+on where it lands (see `parts`). The parts are laid out alone, on every core
+(see `workers`), each with a sentinel that turns a recto ending into the blank
+verso the single document would have; once their page counts say where each
+begins, their folios are set and their pages joined into one WeasyPrint
+document, so the PDF's structure tree, outline, links and fonts are those of a
+single book. The contents' page numbers come from where the parts landed,
+settled before the front matter is laid out for the last time.
 
 A `LayoutCache` kept by a long-lived process (`builder watch`) keeps each
 part's pages under its HTML and first page, so an edit lays out only its own
@@ -31,20 +31,16 @@ from weasyprint import CSS
 from weasyprint.document import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 
+from . import parts
 from .confine import readable
+from .parts import anchor_pages
+from .workers import Extent, Layouts
 
 # Top-level elements of these classes open a part; everything before the first is the front.
 PART_CLASSES = frozenset({"chapter", "appendix", "back"})
 # Closes every part but the last: it starts on a recto, so the part's own last page is
 # followed by a blank verso exactly when the next part would need one. Its page is dropped.
 SENTINEL = '<div class="part-end" style="break-before: right"></div>'
-# The print templates give a note the id note-{chapter}-{n}, the empty span at its
-# call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
-NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
-CALL_ID = re.compile(r"call-(?P<chapter>.+)-(?P<number>\d+)")
-PARAGRAPH_ID = re.compile(r"(?P<chapter>.+)-p(?P<number>\d+)")
-# Each pass that moves paragraphs lays the part out again; one is the usual need.
-MAX_RELAYOUTS = 3
 # Laying out the front matter with the final numbers could, in theory, change its length.
 MAX_FRONT_PASSES = 3
 # A link to a place in the book, as lxml writes it.
@@ -117,6 +113,18 @@ class LayoutCache:
             self.stamp = stamp
         self.used, self.fresh = set(), set()
 
+    def extents(self) -> dict[str, Extent]:
+        """The page count and anchors of each part kept, by its HTML: the same wherever it lands."""
+        return {body: (len(part.pages), anchor_pages(part.pages)) for (body, _), part in self.parts.items()}
+
+    def keep(self, key: tuple[str, int], make: Callable[[], LaidOutPart]) -> LaidOutPart:
+        """The part kept under `key`, or the one `make` makes, kept from now on."""
+        self.used.add(key)
+        if key not in self.parts:
+            self.parts[key] = make()
+            self.fresh.add(key)
+        return self.parts[key]
+
     def finish(self) -> None:
         """End a good build: keep only the parts it used, so memory does not grow per edit."""
         self.parts = {key: self.parts[key] for key in self.used}
@@ -127,32 +135,63 @@ class LayoutCache:
         self.fonts = FontConfiguration()
 
 
+@dataclass(frozen=True)
+class LaidOutPart:
+    pages: list[Page]
+    # The front's document lends the book its metadata; its context, SVG images to parts.
+    front: parts.Part | None = None
+
+
 def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], Document],
             progress: Callable[[str], None] = lambda line: None) -> Document:
-    """The whole book as one document, its parts laid out (or taken from the cache) alone.
-    A long book reports its progress at each tenth of its parts."""
-    numbers, wanted = cache.numbers, _links(book.front)
+    """The whole book as one document, its parts laid out (or taken from the cache) alone,
+    on every core. A long book reports its progress at each tenth of its parts.
+
+    Parts whose HTML is new are handed to the workers first. Their page counts and the
+    front matter settle where every part begins, and the contents' page numbers; only
+    then are the parts numbered and gathered. A part kept from the last build at another
+    first page is laid out again (its folios were made in a process long gone)."""
+    def lay_out_part(body: str, ends_on_verso: bool) -> parts.Part:
+        html = book.opening + body + (SENTINEL if ends_on_verso else "") + book.closing
+        return parts.lay_out(html, cache.sheets, render, ends_on_verso)
+
+    ends = [index < len(book.parts) - 1 for index in range(len(book.parts))]
+    known, numbers, wanted = cache.extents(), cache.numbers, _links(book.front)
     tenth = len(book.parts) // 10 if len(book.parts) >= PROGRESS_FROM else 0
-    with _laid_out_parts_frozen():
+    with _laid_out_parts_frozen(), Layouts(lay_out_part, cache.fonts, lambda url: front.front.context
+                                           .get_image_from_uri(url=url)) as layouts:
+        layouts.start({index: (body, ends[index]) for index, body in enumerate(book.parts) if body not in known})
         for front_pass in range(MAX_FRONT_PASSES):
-            keys = [(with_page_numbers(book.front, numbers), 1)]
-            front = _part(*keys[0], bool(book.parts), cache, book, render)
-            pages, placed = list(front.pages), {}
-            for index, part in enumerate(book.parts):
-                keys.append((part, len(pages) + 1))
-                laid = _part(*keys[-1], index < len(book.parts) - 1, cache, book, render).pages
-                placed.update((anchor, len(pages) + 1 + offset) for anchor, offset in anchor_pages(laid).items())
-                pages += laid
+            front_key = (with_page_numbers(book.front, numbers), 1)
+            front = cache.keep(front_key, lambda: _front(lay_out_part(front_key[0], bool(book.parts))))
+            starts, placed, page = [], {}, len(front.pages) + 1
+            for index, body in enumerate(book.parts):
+                count, anchors = known[body] if body in known else layouts.extent(index)
+                starts.append(page)
+                if front_pass == 0 and body not in known:
+                    layouts.place({index: page})  # so the worker can send it numbered meanwhile
+                placed.update((anchor, page + offset) for anchor, offset in anchors.items())
+                page += count
                 if tenth and (index + 1) % tenth == 0 and front_pass == 0:
-                    progress(f"laying out: {index + 1} of {len(book.parts)} parts, {len(pages)} pages")
+                    progress(f"laying out: {index + 1} of {len(book.parts)} parts, {page - 1} pages")
             settled = {anchor: placed[anchor] for anchor in wanted if anchor in placed}
             if settled == numbers:
                 break
             numbers = settled
+        keys = [(body, start) for body, start in zip(book.parts, starts)]
+        layouts.start({index: (body, ends[index]) for index, (body, start) in enumerate(keys)
+                       if body in known and (body, start) not in cache.parts})
+        layouts.place({index: key[1] for index, key in enumerate(keys) if key not in cache.parts})
+        pages = list(front.pages)
+        for index, key in enumerate(keys):
+            pages += cache.keep(key, lambda: LaidOutPart(layouts.pages(index))).pages
     cache.numbers = numbers
-    cache.part_count, cache.laid_out = len(keys), len(cache.fresh.intersection(keys))
-    # The front's document lends the whole book its metadata, fonts and output intent.
-    return front.document.copy(pages)
+    cache.part_count, cache.laid_out = len(keys) + 1, len(cache.fresh.intersection([front_key, *keys]))
+    return front.front.document.copy(pages)
+
+
+def _front(part: parts.Part) -> LaidOutPart:
+    return LaidOutPart(part.pages, front=part)
 
 
 @contextmanager
@@ -169,90 +208,8 @@ def _laid_out_parts_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-@dataclass(frozen=True)
-class LaidOutPart:
-    document: Document
-    pages: list[Page]  # without the sentinel's page
-
-
-def _part(body: str, start: int, ends_on_verso: bool, cache: LayoutCache, book: Book,
-          render: Callable[[str, list[CSS]], Document]) -> LaidOutPart:
-    key = (body, start)
-    cache.used.add(key)
-    if key not in cache.parts:
-        html = book.opening + body + (SENTINEL if ends_on_verso else "") + book.closing
-        sheets = [*cache.sheets, CSS(string=f"@page :first {{ counter-reset: page {start} }}")]
-        document = render(html, sheets)
-        breaks: set[str] = set()
-        for _ in range(MAX_RELAYOUTS):
-            more = _paragraphs_to_push(document) - breaks
-            if not more:
-                break
-            breaks |= more
-            document = render(_with_page_breaks(html, breaks), sheets)
-        cache.parts[key] = LaidOutPart(document, document.pages[:-1] if ends_on_verso else document.pages)
-        cache.fresh.add(key)
-        gc.collect()  # this part's garbage, before its pages are frozen too
-        gc.freeze()
-    return cache.parts[key]
-
-
 def _links(front: str) -> set[str]:
     return set(INTERNAL_LINK.findall(front))
-
-
-def anchor_pages(pages: list[Page]) -> dict[str, int]:
-    """Each anchor's page, as an index into `pages`."""
-    anchors: dict[str, int] = {}
-    for number, page in enumerate(pages):
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, number)
-    return anchors
-
-
-def _paragraphs_to_push(document: Document) -> set[str]:
-    """Paragraphs to start on a new page so that every note stays on its call's page.
-
-    To fit the first lines of a paragraph at the foot of a page, WeasyPrint 70 moves
-    the page's last notes to the next page (its answer to upstream issue #2432) where
-    breaking before the paragraph would keep them. For each note so moved, this names
-    the last paragraph of its chapter that begins on the call's page: breaking before
-    it is what a compositor would do. A paragraph with nothing of its chapter above it
-    on the page (a chapter's first, under its title) is never pushed: that would leave
-    the page empty."""
-    pages = anchor_pages(document.pages)
-    pushed = set()
-    for anchor, note_page in pages.items():
-        note = NOTE_ID.fullmatch(anchor)
-        call_page = pages.get(f"call-{note['chapter']}-{note['number']}") if note else None
-        if call_page is None or note_page <= call_page:
-            continue
-        culprit = _last_paragraph_below_text(document.pages[call_page].anchors, note["chapter"])
-        if culprit:
-            pushed.add(culprit)
-    return pushed
-
-
-def _last_paragraph_below_text(anchors: dict[str, tuple[float, ...]], chapter: str) -> str | None:
-    """The chapter's last paragraph to begin on a page, if some paragraph or note call of
-    the chapter lies above it there."""
-    def of_chapter(anchor: str) -> bool:
-        found = PARAGRAPH_ID.fullmatch(anchor) or CALL_ID.fullmatch(anchor)
-        return bool(found) and found["chapter"] == chapter
-
-    starts = [(int(p["number"]), p[0]) for p in map(PARAGRAPH_ID.fullmatch, anchors)
-              if p and p["chapter"] == chapter]
-    if not starts:
-        return None
-    last = max(starts)[1]
-    top = anchors[last][1]
-    # An anchor's box is (left, top, right, bottom) on its page.
-    return last if any(box[1] < top for anchor, box in anchors.items() if of_chapter(anchor)) else None
-
-
-def _with_page_breaks(html: str, paragraph_ids: set[str]) -> str:
-    rules = "".join(f'[id="{i}"] {{ break-before: page; }}' for i in sorted(paragraph_ids))
-    return html.replace("</head>", f"<style>{rules}</style>\n</head>", 1)
 
 
 def assets_stamp(stylesheets: tuple[str, ...], roots: list[Path], options: dict) -> str:

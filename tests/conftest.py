@@ -37,3 +37,44 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
 
     out = tmp_path_factory.mktemp("real-out")
     return produce(Project(PROJECT / "manuscript", PROJECT / "styles", out))
+
+
+class Printing:
+    """The print edition's parts and the means to lay them out, as `pdf.lay_out` has them."""
+
+    def __init__(self, html: str):
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        from builder.pdf import EDITIONS, ConfinedFetcher
+        from builder.sections import cut
+
+        self.book = cut(html)
+        roots = [FIXTURES / "minimal", PROJECT / "styles"]
+        fetcher = ConfinedFetcher(roots)
+        self.fonts = FontConfiguration()
+        self.sheets = [CSS(url=url, url_fetcher=fetcher, font_config=self.fonts) for url in self.book.stylesheets]
+
+        def render(part: str, sheets: list):
+            return HTML(string=part, base_url=str(roots[0]) + "/", url_fetcher=fetcher).render(
+                stylesheets=sheets, font_config=self.fonts, **EDITIONS["screen"])
+
+        self.render = render
+        self.document = render(html, self.sheets)  # lends its metadata to the pages written
+
+    def html(self, body: str, ends_on_verso: bool) -> str:
+        from builder.sections import SENTINEL
+
+        return self.book.opening + body + (SENTINEL if ends_on_verso else "") + self.book.closing
+
+    def pdf(self, pages: list) -> bytes:
+        """As the build writes them: fonts subset by HarfBuzz, so no time stamp in them."""
+        from builder.pdf import _subset_with_harfbuzz
+
+        with _subset_with_harfbuzz():
+            return self.document.copy(pages).write_pdf()
+
+
+@pytest.fixture(scope="session")
+def printing(fixture_build) -> Printing:
+    return Printing(fixture_build.html)

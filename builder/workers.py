@@ -1,0 +1,299 @@
+"""Workers: the parts of a book laid out on every core at once.
+
+Each worker is a fork of the build, so it starts with the stylesheets parsed and
+the fonts loaded. The parts to lay out are shared among the workers, longest
+first, each going to the least loaded. A worker lays its parts out from page 1
+(see `parts`) and tells how many pages each has and where its anchors fell;
+from that the build works out every part's first page, and only then asks for
+the pages, numbered. The pages come back pickled: WeasyPrint 70 lets go of its
+Pango objects once a page is laid out. What a page shares with the build (the
+fonts) or cannot carry (an SVG image holds its layout context, a flex item a
+lambda) is named in the pickle and supplied again on this side.
+
+A part a worker could not lay out cleanly (it raised, WeasyPrint warned, its
+pages would not pickle, the worker died) is laid out again here, where the
+problem is reported as in any build. With one core, one part, or no fork,
+everything is laid out here.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import os
+import pickle
+import signal
+from collections import deque
+from multiprocessing.connection import Connection, Pipe, wait
+from types import FunctionType
+from typing import Callable
+
+from weasyprint.document import Page
+from weasyprint.images import SVGImage
+from weasyprint.text.fonts import FontConfiguration
+
+from .parts import Part, anchor_pages
+
+# What a worker says of a part once laid out: its page count and each anchor's page in it.
+Extent = tuple[int, dict[str, int]]
+LayOut = Callable[[str, bool], Part]  # (the part's body, whether it ends on a verso) -> Part
+# WeasyPrint marks a flex item as never floated with a lambda of this name.
+NOT_FLOATED = "flex_children.<locals>.<lambda>"
+# Parts a worker holds at once: one to lay out now and one so it never waits for the next.
+AHEAD = 2
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Layouts:
+    """Parts laid out from page 1, by workers where that pays, then numbered on request.
+
+    `start` hands out parts; `extent` waits for a part's page count and anchors;
+    `place` tells parts their first page; `pages` waits for a part's numbered pages.
+    Parts go to the workers longest first, a few at a time, so that none idles while
+    another still has a queue."""
+
+    def __init__(self, lay_out: LayOut, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
+        self.lay_out, self.fonts, self.image = lay_out, fonts, image
+        self.tasks: dict[int, tuple[str, bool]] = {}
+        self.queue: deque[int] = deque()  # parts no worker has yet
+        self.workers: list[_Worker] = []
+        self.extents: dict[int, Extent | None] = {}  # None: laid out here instead
+        self.owner: dict[int, _Worker] = {}
+        self.numbered: dict[int, tuple[int, list[Page] | None]] = {}  # part -> (first page, pages)
+        self.starts: dict[int, int] = {}
+        self.here: dict[int, Part] = {}  # parts laid out in this process
+
+    def __enter__(self) -> Layouts:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def start(self, tasks: dict[int, tuple[str, bool]]) -> None:
+        """Begin laying out these parts: part index -> (body, ends on a verso)."""
+        self.tasks.update(tasks)
+        if len(tasks) < 2 or cores() < 2 or not hasattr(os, "fork"):
+            return  # laid out here when first asked for
+        if not self.workers:
+            self.workers = [_Worker.forked(self.lay_out, self.fonts) for _ in range(min(cores(), len(tasks)))]
+        self.queue.extend(sorted(tasks))
+        for held in range(1, AHEAD + 1):  # in turns, so the longest parts go to different workers
+            for worker in self.workers:
+                self._feed(worker, held)
+
+    def extent(self, index: int) -> Extent:
+        """The part's page count and each anchor's page in it."""
+        while index not in self.extents and self._with_workers(index) and self._heard():
+            pass
+        if self.extents.get(index) is None:
+            part = self._here(index)
+            return len(part.pages), anchor_pages(part.pages)
+        return self.extents[index]
+
+    def place(self, starts: dict[int, int]) -> None:
+        """Parts' first pages: the workers number and send their parts meanwhile."""
+        for index, start in starts.items():
+            moved = self.starts.get(index) != start
+            self.starts[index] = start
+            if moved and self.extents.get(index) and index in self.owner:
+                self.owner[index].send(("number", index, start))
+
+    def pages(self, index: int) -> list[Page]:
+        """The part's pages, numbered from the first page last placed."""
+        start = self.starts[index]
+        while self.numbered.get(index, (None,))[0] != start and self._with_workers(index) and self._heard():
+            pass
+        _, pages = self.numbered.pop(index, (None, None))
+        self.owner.pop(index, None)
+        return pages or self._here(index).numbered(start)
+
+    def _with_workers(self, index: int) -> bool:
+        return index in self.owner or index in self.queue
+
+    def _feed(self, worker: _Worker, up_to: int = AHEAD) -> None:
+        while self.queue and worker.alive and worker.busy < up_to:
+            index = self.queue.popleft()
+            self.owner[index] = worker
+            worker.busy += 1
+            worker.send(("lay out", index, *self.tasks[index]))
+
+    def _heard(self) -> bool:
+        """Take the next message from any worker; False when none is left to hear from."""
+        alive = {worker.pipe: worker for worker in self.workers if worker.alive}
+        if not alive:
+            return False
+        for pipe in wait(list(alive)):
+            worker = alive[pipe]
+            message = worker.receive()
+            if message is None:  # the worker died: what it had is laid out here
+                for index, owner in list(self.owner.items()):
+                    if owner is worker:
+                        del self.owner[index]
+                        self.extents.setdefault(index, None)
+                continue
+            kind, index, value = message
+            if kind == "extent":
+                self.extents[index] = value
+                worker.busy -= 1
+                if value is None:
+                    del self.owner[index]
+                elif index in self.starts:  # placed before it was laid out
+                    worker.send(("number", index, self.starts[index]))
+                self._feed(worker)
+            else:
+                start, pickled = value
+                # Unpickled now, while the build waits for other parts anyway.
+                self.numbered[index] = (start, self._unpickled(pickled) if start == self.starts[index] else None)
+        return True
+
+    def _unpickled(self, pickled: bytes | None) -> list[Page] | None:
+        if pickled is None:
+            return None
+        pages = _PageUnpickler(io.BytesIO(pickled), self.fonts, self.image).load()
+        gc.freeze()  # see sections: laid-out pages are left out of garbage collection
+        return pages
+
+    def _here(self, index: int) -> Part:
+        if index not in self.here:
+            self.here[index] = self.lay_out(*self.tasks[index])
+            gc.collect()  # this part's garbage, before its pages are frozen
+            gc.freeze()
+        return self.here[index]
+
+
+class _Worker:
+    """One forked worker, seen from the build."""
+
+    def __init__(self, pid: int, pipe: Connection):
+        self.pid, self.pipe = pid, pipe
+        self.busy = 0  # parts sent and not yet laid out
+        self.alive = True
+
+    @classmethod
+    def forked(cls, lay_out: LayOut, fonts: FontConfiguration) -> _Worker:
+        ours, theirs = Pipe()
+        gc.freeze()  # without it, the fork's collector would touch, and so copy, all it shares
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            _serve(theirs, lay_out, fonts)
+        theirs.close()
+        return cls(pid, ours)
+
+    def send(self, message: tuple) -> None:
+        if self.alive:
+            try:
+                self.pipe.send(message)
+            except OSError:
+                self.alive = False
+
+    def receive(self) -> tuple | None:
+        try:
+            return self.pipe.recv()
+        except (EOFError, OSError):
+            self.alive = False
+            return None
+
+    def stop(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.pipe.close()
+
+
+def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration) -> None:
+    """In the worker: lay parts out in turn, and between two, number and send those the
+    build asks for (again, should the front matter have moved them); never return into
+    the build's code."""
+    try:
+        waiting: deque[tuple[int, str, bool]] = deque()
+        parts: dict[int, Part] = {}
+        while True:
+            if waiting and not pipe.poll():
+                index, body, ends = waiting.popleft()
+                part = _cleanly(lambda: lay_out(body, ends))
+                if part is not None:
+                    parts[index] = part
+                pipe.send(("extent", index, (len(part.pages), anchor_pages(part.pages)) if part else None))
+                continue
+            command, index, *arguments = pipe.recv()
+            if command == "lay out":
+                waiting.append((index, *arguments))
+            else:
+                start, = arguments
+                pickled = _cleanly(lambda: _pickled(parts[index].numbered(start), fonts))
+                pipe.send(("pages", index, (start, pickled)))
+    finally:
+        os._exit(0)
+
+
+def _cleanly(work: Callable[[], object]) -> object | None:
+    """The work's result, or None if it raised or WeasyPrint warned meanwhile: the
+    build then does it itself, and reports what went wrong."""
+    class Warned(logging.Handler):
+        happened = False
+
+        def emit(self, record: logging.LogRecord) -> None:
+            Warned.happened = True
+
+    logger, handler = logging.getLogger("weasyprint"), Warned(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        result = work()
+    except Exception:
+        return None
+    finally:
+        logger.removeHandler(handler)
+    return None if Warned.happened else result
+
+
+def _pickled(pages: list[Page], fonts: FontConfiguration) -> bytes:
+    stream = io.BytesIO()
+    _PagePickler(stream, fonts).dump(pages)
+    return stream.getvalue()
+
+
+def _shared(kind: str, *arguments: str) -> None:
+    """Stands in a pickle for what the build supplies again (see `_PageUnpickler`)."""
+    raise AssertionError("resolved by _PageUnpickler")
+
+
+def _not_floated() -> bool:
+    return False
+
+
+class _PagePickler(pickle.Pickler):
+    def __init__(self, stream: io.BytesIO, fonts: FontConfiguration):
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.fonts = fonts
+
+    def reducer_override(self, obj: object):
+        if obj is self.fonts:
+            return _shared, ("fonts",)
+        if type(obj) is SVGImage:
+            return _shared, ("image", obj._base_url)
+        if type(obj) is FunctionType and obj.__qualname__ == NOT_FLOATED:
+            return _shared, ("not floated",)
+        return NotImplemented
+
+
+class _PageUnpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
+        super().__init__(stream)
+        self.fonts, self.image = fonts, image
+
+    def find_class(self, module: str, name: str):
+        if (module, name) == (__name__, "_shared"):
+            return self._supplied
+        return super().find_class(module, name)
+
+    def _supplied(self, kind: str, *arguments: str) -> object:
+        if kind == "fonts":
+            return self.fonts
+        if kind == "image":
+            return self.image(arguments[0])
+        return _not_floated

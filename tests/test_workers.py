@@ -1,0 +1,120 @@
+"""Parts laid out by forked workers come back as the parts laid out here would be; a part a
+worker cannot lay out, or a worker that dies, leaves the part to the build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from weasyprint.images import SVGImage
+
+from builder import parts, workers
+from builder.workers import Layouts
+
+from .conftest import Printing
+
+# A part with what a pickle cannot carry as is: an SVG image (it holds its layout context)
+# and a flex item (WeasyPrint marks it with a lambda).
+SHOWCASE = ('<section class="chapter" id="showcase"><h1>Showcase</h1>'
+            '<p><img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%2220%22 '
+            'height=%2210%22%3E%3Crect width=%2220%22 height=%2210%22/%3E%3C/svg%3E" alt="A box"></p>'
+            '<div style="display: flex"><p>One</p><p>Two</p></div></section>')
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers are forked only where there are two cores; let these tests have them."""
+    monkeypatch.setattr(workers, "cores", lambda: 2)
+
+
+def laid_out(printing: Printing, lay_out, bodies: list[str]) -> tuple[list[list], Layouts]:
+    """Every part's pages, numbered from page 7 on, and the layouts that made them."""
+    front = parts.lay_out(printing.html(printing.book.front, True), printing.sheets, printing.render, True)
+
+    def image(url: str) -> SVGImage:
+        return front.context.get_image_from_uri(url=url)
+
+    with Layouts(lay_out, printing.fonts, image) as layouts:
+        layouts.start({index: (body, True) for index, body in enumerate(bodies)})
+        start = 7
+        for index in range(len(bodies)):
+            layouts.place({index: start})
+            start += layouts.extent(index)[0]
+        return [layouts.pages(index) for index in range(len(bodies))], layouts
+
+
+def lay_out_with(printing: Printing):
+    def lay_out(body: str, ends_on_verso: bool) -> parts.Part:
+        return parts.lay_out(printing.html(body, ends_on_verso), printing.sheets, printing.render, ends_on_verso)
+    return lay_out
+
+
+@pytest.fixture(scope="module")
+def bodies(printing: Printing) -> list[str]:
+    return [*printing.book.parts[:2], SHOWCASE]
+
+
+@pytest.fixture(scope="module")
+def here(printing: Printing, bodies: list[str]) -> bytes:
+    """The same parts laid out in this process, numbered alike."""
+    pages: list = []
+    for body in bodies:
+        pages += lay_out_with(printing)(body, True).numbered(7 + len(pages))
+    return printing.pdf(pages)
+
+
+def test_parts_from_the_workers_print_as_parts_laid_out_here(printing: Printing, bodies, here: bytes) -> None:
+    pages, layouts = laid_out(printing, lay_out_with(printing), bodies)
+    assert not layouts.here and len(layouts.workers) == 2  # nothing was laid out in this process
+    drawn = [layer.image for part in pages for page in part for box in page._page_box.descendants()
+             for layer in (box.background.layers if box.background else ()) if layer.image]
+    assert any(isinstance(image, SVGImage) for image in drawn)  # the notes' rule
+    assert printing.pdf([page for part in pages for page in part]) == here
+
+
+def test_a_part_a_worker_cannot_lay_out_is_laid_out_here(printing: Printing, bodies, here: bytes) -> None:
+    build = os.getpid()
+    lay_out = lay_out_with(printing)
+
+    def failing_in_workers(body: str, ends_on_verso: bool) -> parts.Part:
+        if os.getpid() != build and body == SHOWCASE:
+            raise RuntimeError("as a broken image or a bad URL would")
+        return lay_out(body, ends_on_verso)
+
+    pages, layouts = laid_out(printing, failing_in_workers, bodies)
+    assert list(layouts.here) == [2]
+    assert printing.pdf([page for part in pages for page in part]) == here
+
+
+def test_a_part_whose_layout_warns_in_a_worker_is_laid_out_here(printing: Printing, bodies) -> None:
+    # Here is where WeasyPrint's warnings become the build's problems.
+    warning = '<p style="colr: red">A typo in a style.</p>'
+    _, layouts = laid_out(printing, lay_out_with(printing), [*bodies[:2], warning])
+    assert list(layouts.here) == [2]
+
+
+def test_the_parts_of_a_worker_that_dies_are_laid_out_here(printing: Printing, bodies, here: bytes) -> None:
+    build = os.getpid()
+    lay_out = lay_out_with(printing)
+
+    def dying_in_workers(body: str, ends_on_verso: bool) -> parts.Part:
+        if os.getpid() != build and body == SHOWCASE:
+            os._exit(1)
+        return lay_out(body, ends_on_verso)
+
+    pages, layouts = laid_out(printing, dying_in_workers, bodies)
+    assert 2 in layouts.here
+    assert printing.pdf([page for part in pages for page in part]) == here
+
+
+def test_one_part_is_laid_out_here_without_a_worker(printing: Printing, bodies) -> None:
+    _, layouts = laid_out(printing, lay_out_with(printing), bodies[:1])
+    assert not layouts.workers and list(layouts.here) == [0]
+
+
+def test_the_workers_are_stopped_when_the_layout_ends(printing: Printing, bodies) -> None:
+    _, layouts = laid_out(printing, lay_out_with(printing), bodies)
+    assert layouts.workers
+    for worker in layouts.workers:
+        assert not Path(f"/proc/{worker.pid}").exists()
