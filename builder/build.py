@@ -11,7 +11,9 @@ time and memory limits, and a build whose inputs have not changed does nothing.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 # must not pay for loading the YAML reader, Jinja or WeasyPrint. The stages come in
 # where they run.
 from . import freshness
-from .background import Background
+from .background import Background, BackgroundError
 from .limits import NO_LIMITS, Limits, OverTime, enforced
 from .output import write_all
 from .problems import ManuscriptError, Problem, display_path
@@ -107,12 +109,13 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
             cache: "sections.LayoutCache | None" = None) -> Artifacts:
     """Run every stage up to, not including, writing files. A `cache` kept from the last
     build (by `builder watch`) spares laying out again the parts no edit touched."""
+    stages = Stages(report)
+    _load_weasyprint_while_parsing(project.manuscript)
     from . import epub, pdf
     from .context import build_context
     from .models import TRIM_SIZES
     from .render import Renderer
 
-    stages = Stages(report)
     manuscript = load_checked(project.manuscript)
     ctx = build_context(manuscript)
     slug = manuscript.profile.slug
@@ -146,6 +149,21 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     if "pdf" in formats:
         files = {project.output / f"{slug}.pdf": layout.pdf, **files}
     return Artifacts(ctx, chapters, html, layout, files)
+
+
+def _load_weasyprint_while_parsing(folder: Path) -> None:
+    """Loading WeasyPrint takes a process over half a second, as long as parsing the
+    manuscript's YAML: on two cores a fork parses while this process loads."""
+    if "weasyprint" in sys.modules:
+        return
+    from . import yamlfile
+
+    with Background(lambda: yamlfile.parsed_ahead(folder)) as parsing:
+        importlib.import_module("weasyprint")
+        try:
+            yamlfile.remember(parsing.result())
+        except BackgroundError:
+            pass  # the build parses the files itself
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,38 @@ from .confine import Refused, confined
 from .problems import Problem
 
 
+# Documents parsed ahead, in a fork (see `parsed_ahead`), by their text.
+_ahead: dict[str, Any] = {}
+
+
 @lru_cache(maxsize=16)
 def _parsed(text: str) -> Any:
     """The document in `text`. Kept for the next build of the same text: in `builder watch` an
     edit changes one file, and parsing the others again was a fifth of a rebuild. Nothing
     downstream changes a parsed document, so sharing one is safe."""
+    if text in _ahead:
+        return _ahead.pop(text)
     return YAML(typ="rt", pure=True).load(text)
+
+
+def parsed_ahead(folder: Path) -> dict[str, Any]:
+    """Every YAML file of the folder that parses, by its text. A build runs this in a fork
+    while it loads WeasyPrint, which takes longer: see `remember`. A file that cannot be
+    read or parsed is left out; the build reads it again and reports it."""
+    documents = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            text = confined(path, [folder]).read_bytes().decode("utf-8")
+            documents[text] = _parsed(text)
+        except Exception:  # noqa: BLE001 -- told by the build's own reading
+            continue
+    return documents
+
+
+def remember(documents: dict[str, Any]) -> None:
+    """Use these documents, parsed ahead, when their text is read next."""
+    _ahead.clear()
+    _ahead.update(documents)
 
 
 def read_yaml(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]:

@@ -427,3 +427,18 @@ def test_a_damaged_manuscript_leaves_the_outputs_byte_identical(damage, expected
     project = copy_of(built, tmp_path, monkeypatch)
     damage(project / "manuscript")
     assert refused_build(capsys, project) == [expected]
+
+
+def test_the_command_in_a_fresh_process_builds_what_the_build_function_does(project: Path, fixture_build) -> None:
+    # A fresh process parses the YAML in a fork while it loads WeasyPrint, and leaves
+    # without tearing down what it built: its line must still be printed.
+    done = subprocess.run([sys.executable, "-m", "builder", "build"], cwd=project, capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "") and done.stdout.startswith("built output/ada-example.pdf")
+    built = {name: data for name, data in snapshot(project / "output").items() if not name.startswith(".")}
+    assert built == {path.name: data for path, data in fixture_build.files.items()}
+
+
+def test_the_command_in_a_fresh_process_reports_a_yaml_error(project: Path) -> None:
+    edit(project / "manuscript/awards.yaml", "awards:", "awards: [")
+    done = subprocess.run([sys.executable, "-m", "builder", "build"], cwd=project, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith("manuscript/awards.yaml:") and " Y006 " in done.stderr
