@@ -40,6 +40,10 @@ Extent = tuple[int, dict[str, int]]
 LayOut = Callable[[str, bool], Part]  # (the part's body, whether it ends on a verso) -> Part
 # WeasyPrint marks a flex item as never floated with a lambda of this name.
 NOT_FLOATED = "flex_children.<locals>.<lambda>"
+# Laid out before the workers are forked, so that what any layout loads first (the fonts,
+# the hyphenation patterns) is loaded once, not in every worker: words too long for their
+# lines, in roman and italic.
+WARM_UP = "<p>{0} <i>{0}</i></p>".format(" ".join(["incomprehensibilities"] * 12))
 # Parts a worker holds at once: one to lay out now and one so it never waits for the next.
 AHEAD = 2
 
@@ -80,6 +84,7 @@ class Layouts:
         if len(tasks) < 2 or cores() < 2 or not hasattr(os, "fork"):
             return  # laid out here when first asked for
         if not self.workers:
+            self.lay_out(WARM_UP, False)
             self.workers = [_Worker.forked(self.lay_out, self.fonts) for _ in range(min(cores(), len(tasks)))]
         self.queue.extend(sorted(tasks))
         for held in range(1, AHEAD + 1):  # in turns, so the longest parts go to different workers
