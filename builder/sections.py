@@ -191,6 +191,7 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
 
 
 def _front(part: parts.Part) -> LaidOutPart:
+    parts.keep_out_of_collection()
     return LaidOutPart(part.pages, front=part)
 
 

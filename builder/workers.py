@@ -1,19 +1,20 @@
 """Workers: the parts of a book laid out on every core at once.
 
 Each worker is a fork of the build, so it starts with the stylesheets parsed and
-the fonts loaded. The parts to lay out are shared among the workers, longest
-first, each going to the least loaded. A worker lays its parts out from page 1
-(see `parts`) and tells how many pages each has and where its anchors fell;
-from that the build works out every part's first page, and only then asks for
-the pages, numbered. The pages come back pickled: WeasyPrint 70 lets go of its
-Pango objects once a page is laid out. What a page shares with the build (the
-fonts) or cannot carry (an SVG image holds its layout context, a flex item a
-lambda) is named in the pickle and supplied again on this side.
+the fonts loaded. The parts are handed out in book order, a few at a time, to
+whichever worker has room. A worker lays its parts out from page 1 (see
+`parts`) and tells how many pages each has and where its anchors fell; from
+that the build works out every part's first page and asks for the pages,
+numbered. The pages come back pickled: WeasyPrint 70 lets go of its Pango
+objects once a page is laid out. What a page shares with the build (the fonts)
+or cannot carry (an SVG image holds its layout context, a flex item a lambda)
+is named in the pickle and supplied again on this side.
 
-A part a worker could not lay out cleanly (it raised, WeasyPrint warned, its
-pages would not pickle, the worker died) is laid out again here, where the
-problem is reported as in any build. With one core, one part, or no fork,
-everything is laid out here.
+A fork is taken only when no helper thread of Pango's is running (see
+`quiet_for_fork`). A part a worker could not lay out cleanly (it raised,
+WeasyPrint warned, its pages would not pickle, the worker died) is laid out
+again here, where the problem is reported as in any build. With one core, one
+part, no fork or no quiet moment, everything is laid out here.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ import logging
 import os
 import pickle
 import signal
+import time
 from collections import deque
+from functools import partial
 from multiprocessing.connection import Connection, Pipe, wait
+from pathlib import Path
 from types import FunctionType
 from typing import Callable
 
@@ -33,7 +37,7 @@ from weasyprint.document import Page
 from weasyprint.images import SVGImage
 from weasyprint.text.fonts import FontConfiguration
 
-from .parts import Part, anchor_pages
+from .parts import Part, anchor_pages, keep_out_of_collection
 
 # What a worker says of a part once laid out: its page count and each anchor's page in it.
 Extent = tuple[int, dict[str, int]]
@@ -44,12 +48,47 @@ NOT_FLOATED = "flex_children.<locals>.<lambda>"
 # the hyphenation patterns) is loaded once, not in every worker: words too long for their
 # lines, in roman and italic.
 WARM_UP = "<p>{0} <i>{0}</i></p>".format(" ".join(["incomprehensibilities"] * 12))
+# How Pango names the helper threads a fork must not be taken beside.
+BUSY = "[pango]"
 # Parts a worker holds at once: one to lay out now and one so it never waits for the next.
 AHEAD = 2
 
 
 def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def quiet_for_fork(timeout: float = 2.0) -> bool:
+    """Whether no helper thread of Pango's runs, having waited up to `timeout` for them to end.
+
+    Pango 1.50 matches and sorts fonts in short-lived threads ("[pango] FcFontSetMatch",
+    "[pango] FcFontSetSort") that hold fontconfig's lock: a fork taken meanwhile inherits
+    the lock held and hangs at its first line of text. Only a call into Pango starts such
+    a thread, so while this waits they can only end. Where threads cannot be seen (no
+    /proc), nothing is forked."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        threads = _threads()
+        if threads is None:
+            return False
+        # Twice the same threads: none was starting up, still without its name.
+        if threads == seen and not any(name.startswith(BUSY) for name in threads.values()):
+            return True
+        seen = threads
+        time.sleep(0.002)
+    return False
+
+
+def _threads() -> dict[str, str] | None:
+    """This process's threads and their names; None without /proc."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        return None
+    try:
+        return {task.name: (task / "comm").read_text().strip() for task in tasks.iterdir()}
+    except OSError:  # a thread ended while the list was read: look again
+        return {"": BUSY}
 
 
 class Layouts:
@@ -85,6 +124,9 @@ class Layouts:
             return  # laid out here when first asked for
         if not self.workers:
             self.lay_out(WARM_UP, False)
+            keep_out_of_collection()  # and, frozen, the workers share it without copying it
+            if not quiet_for_fork():
+                return
             self.workers = [_Worker.forked(self.lay_out, self.fonts) for _ in range(min(cores(), len(tasks)))]
         self.queue.extend(sorted(tasks))
         for held in range(1, AHEAD + 1):  # in turns, so the longest parts go to different workers
@@ -140,6 +182,8 @@ class Layouts:
                     if owner is worker:
                         del self.owner[index]
                         self.extents.setdefault(index, None)
+                for other in self.workers:  # the parts still queued go to the others
+                    self._feed(other)
                 continue
             kind, index, value = message
             if kind == "extent":
@@ -166,8 +210,7 @@ class Layouts:
     def _here(self, index: int) -> Part:
         if index not in self.here:
             self.here[index] = self.lay_out(*self.tasks[index])
-            gc.collect()  # this part's garbage, before its pages are frozen
-            gc.freeze()
+            keep_out_of_collection()
         return self.here[index]
 
 
@@ -182,7 +225,6 @@ class _Worker:
     @classmethod
     def forked(cls, lay_out: LayOut, fonts: FontConfiguration) -> _Worker:
         ours, theirs = Pipe()
-        gc.freeze()  # without it, the fork's collector would touch, and so copy, all it shares
         pid = os.fork()
         if pid == 0:
             ours.close()
@@ -212,26 +254,31 @@ class _Worker:
 
 def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration) -> None:
     """In the worker: lay parts out in turn, and between two, number and send those the
-    build asks for (again, should the front matter have moved them); never return into
-    the build's code."""
+    build asks for. A part sent is let go; should the front matter move it, it is laid
+    out again. Never return into the build's code."""
     try:
-        waiting: deque[tuple[int, str, bool]] = deque()
+        tasks: dict[int, tuple[str, bool]] = {}
+        waiting: deque[int] = deque()
         parts: dict[int, Part] = {}
         while True:
             if waiting and not pipe.poll():
-                index, body, ends = waiting.popleft()
-                part = _cleanly(lambda: lay_out(body, ends))
+                index = waiting.popleft()
+                part = _cleanly(lambda: lay_out(*tasks[index]))
                 if part is not None:
                     parts[index] = part
                 pipe.send(("extent", index, (len(part.pages), anchor_pages(part.pages)) if part else None))
                 continue
             command, index, *arguments = pipe.recv()
             if command == "lay out":
-                waiting.append((index, *arguments))
+                tasks[index] = tuple(arguments)
+                waiting.append(index)
             else:
                 start, = arguments
-                pickled = _cleanly(lambda: _pickled(parts[index].numbered(start), fonts))
+                part = parts.pop(index, None) or _cleanly(lambda: lay_out(*tasks[index]))
+                pickled = _cleanly(lambda: _pickled(part.numbered(start), fonts)) if part else None
                 pipe.send(("pages", index, (start, pickled)))
+                del part
+                gc.collect()
     finally:
         os._exit(0)
 
@@ -289,16 +336,19 @@ class _PagePickler(pickle.Pickler):
 class _PageUnpickler(pickle.Unpickler):
     def __init__(self, stream: io.BytesIO, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
         super().__init__(stream)
-        self.fonts, self.image = fonts, image
+        # Not a bound method: the unpickler's memo would hold it, and so the unpickler
+        # itself, in a cycle that kept every unpickler and its memo until a full collection.
+        self.supplied = partial(_supplied, fonts, image)
 
     def find_class(self, module: str, name: str):
         if (module, name) == (__name__, "_shared"):
-            return self._supplied
+            return self.supplied
         return super().find_class(module, name)
 
-    def _supplied(self, kind: str, *arguments: str) -> object:
-        if kind == "fonts":
-            return self.fonts
-        if kind == "image":
-            return self.image(arguments[0])
-        return _not_floated
+
+def _supplied(fonts: FontConfiguration, image: Callable[[str], SVGImage], kind: str, *arguments: str) -> object:
+    if kind == "fonts":
+        return fonts
+    if kind == "image":
+        return image(arguments[0])
+    return _not_floated

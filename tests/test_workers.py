@@ -3,7 +3,9 @@ worker cannot lay out, or a worker that dies, leaves the part to the build."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,35 @@ def test_the_workers_are_stopped_when_the_layout_ends(printing: Printing, bodies
     assert layouts.workers
     for worker in layouts.workers:
         assert not Path(f"/proc/{worker.pid}").exists()
+
+
+def test_no_fork_is_taken_while_a_pango_helper_thread_runs() -> None:
+    # Such a thread holds fontconfig's lock; a fork taken beside it would hang.
+    started, release = threading.Event(), threading.Event()
+
+    def pango_like() -> None:
+        ctypes.CDLL(None).prctl(15, b"[pango] FcFontSetSort", 0, 0, 0)  # PR_SET_NAME
+        started.set()
+        release.wait()
+
+    helper = threading.Thread(target=pango_like)
+    helper.start()
+    started.wait()
+    try:
+        assert not workers.quiet_for_fork(timeout=0.1)
+    finally:
+        release.set()
+        helper.join()
+    assert workers.quiet_for_fork(timeout=1)
+
+
+def test_a_thread_of_the_process_s_own_does_not_stop_the_forks() -> None:
+    # builder watch has its file watcher's thread; a test runner may have some.
+    release = threading.Event()
+    helper = threading.Thread(target=release.wait)
+    helper.start()
+    try:
+        assert workers.quiet_for_fork(timeout=1)
+    finally:
+        release.set()
+        helper.join()
