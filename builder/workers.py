@@ -96,8 +96,11 @@ class Layouts:
 
     `start` hands out parts; `extent` waits for a part's page count and anchors;
     `place` tells parts their first page; `pages` waits for a part's numbered pages.
-    Parts go to the workers longest first, a few at a time, so that none idles while
-    another still has a queue."""
+    Parts go to the workers in book order, a few at a time, so that none idles while
+    another still has a queue, and pages come back as soon as their first page is known.
+    A worker is told only a part's index: it has the part's HTML from the fork (parts
+    handed out later go to workers forked then). So what the build sends is always
+    small, and never waits on a worker that is itself sending pages."""
 
     def __init__(self, lay_out: LayOut, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
         self.lay_out, self.fonts, self.image = lay_out, fonts, image
@@ -125,12 +128,13 @@ class Layouts:
         if not self.workers:
             self.lay_out(WARM_UP, False)
             keep_out_of_collection()  # and, frozen, the workers share it without copying it
-            if not quiet_for_fork():
-                return
-            self.workers = [_Worker.forked(self.lay_out, self.fonts) for _ in range(min(cores(), len(tasks)))]
+        if not quiet_for_fork():
+            return
+        forked = [_Worker.forked(self.lay_out, self.fonts, self.tasks) for _ in range(min(cores(), len(tasks)))]
+        self.workers += forked
         self.queue.extend(sorted(tasks))
-        for held in range(1, AHEAD + 1):  # in turns, so the longest parts go to different workers
-            for worker in self.workers:
+        for held in range(1, AHEAD + 1):  # in turns, so that each worker starts at once
+            for worker in forked:
                 self._feed(worker, held)
 
     def extent(self, index: int) -> Extent:
@@ -160,14 +164,19 @@ class Layouts:
         return pages or self._here(index).numbered(start)
 
     def _with_workers(self, index: int) -> bool:
-        return index in self.owner or index in self.queue
+        """Whether a worker has the part, or will: one alive that has its HTML."""
+        return index in self.owner or (index in self.queue and any(
+            worker.alive and index in worker.knows for worker in self.workers))
 
     def _feed(self, worker: _Worker, up_to: int = AHEAD) -> None:
-        while self.queue and worker.alive and worker.busy < up_to:
-            index = self.queue.popleft()
+        while worker.alive and worker.busy < up_to:
+            index = next((index for index in self.queue if index in worker.knows), None)
+            if index is None:
+                return
+            self.queue.remove(index)
             self.owner[index] = worker
             worker.busy += 1
-            worker.send(("lay out", index, *self.tasks[index]))
+            worker.send(("lay out", index))
 
     def _heard(self) -> bool:
         """Take the next message from any worker; False when none is left to hear from."""
@@ -217,20 +226,20 @@ class Layouts:
 class _Worker:
     """One forked worker, seen from the build."""
 
-    def __init__(self, pid: int, pipe: Connection):
-        self.pid, self.pipe = pid, pipe
+    def __init__(self, pid: int, pipe: Connection, knows: set[int]):
+        self.pid, self.pipe, self.knows = pid, pipe, knows  # knows: the parts it has the HTML of
         self.busy = 0  # parts sent and not yet laid out
         self.alive = True
 
     @classmethod
-    def forked(cls, lay_out: LayOut, fonts: FontConfiguration) -> _Worker:
+    def forked(cls, lay_out: LayOut, fonts: FontConfiguration, tasks: dict[int, tuple[str, bool]]) -> _Worker:
         ours, theirs = Pipe()
         pid = os.fork()
         if pid == 0:
             ours.close()
-            _serve(theirs, lay_out, fonts)
+            _serve(theirs, lay_out, fonts, tasks)
         theirs.close()
-        return cls(pid, ours)
+        return cls(pid, ours, set(tasks))
 
     def send(self, message: tuple) -> None:
         if self.alive:
@@ -252,12 +261,12 @@ class _Worker:
         self.pipe.close()
 
 
-def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration) -> None:
+def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration,
+           tasks: dict[int, tuple[str, bool]]) -> None:
     """In the worker: lay parts out in turn, and between two, number and send those the
     build asks for. A part sent is let go; should the front matter move it, it is laid
     out again. Never return into the build's code."""
     try:
-        tasks: dict[int, tuple[str, bool]] = {}
         waiting: deque[int] = deque()
         parts: dict[int, Part] = {}
         while True:
@@ -270,7 +279,6 @@ def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration) -> None:
                 continue
             command, index, *arguments = pipe.recv()
             if command == "lay out":
-                tasks[index] = tuple(arguments)
                 waiting.append(index)
             else:
                 start, = arguments

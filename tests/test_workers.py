@@ -152,3 +152,18 @@ def test_a_thread_of_the_process_s_own_does_not_stop_the_forks() -> None:
     finally:
         release.set()
         helper.join()
+
+
+def test_parts_handed_out_later_go_to_workers_forked_then(printing: Printing, bodies) -> None:
+    # A worker is sent only a part's index: it has the HTML of the parts it was forked with.
+    front = parts.lay_out(printing.html(printing.book.front, True), printing.sheets, printing.render, True)
+    with Layouts(lay_out_with(printing), printing.fonts, lambda url: front.context.get_image_from_uri(url=url)) as layouts:
+        layouts.start({0: (bodies[0], True), 1: (bodies[1], True)})
+        first = [layouts.extent(index) for index in (0, 1)]
+        layouts.start({2: (bodies[2], True), 3: (bodies[0], True)})
+        later = [layouts.extent(index) for index in (2, 3)]
+        assert len(layouts.workers) == 4 and not layouts.here
+        assert later[1] == first[0]
+        layouts.place({0: 1, 1: 11, 2: 21, 3: 31})
+        assert [len(layouts.pages(index)) for index in range(4)] == [first[0][0], first[1][0], later[0][0], first[0][0]]
+        assert not layouts.here
