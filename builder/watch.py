@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from watchfiles import watch
 
-from .build import Project, build
-from .limits import Limits
+from .build import Project, build, produce
+from .limits import Limits, OverTime, enforced
 from .problems import ManuscriptError, display_path
 from .sections import LayoutCache
 
@@ -63,7 +63,22 @@ def _build_once(project: Project, formats: tuple[str, ...], edition: str, limits
     took = time.perf_counter() - started
     if outcome.up_to_date:
         say(f"[{stamp}] {why}: outputs already up to date ({took:.2f} s)")
+        if not cache.parts and "pdf" in formats:
+            _lay_out_ahead(project, edition, limits, cache, say)
         return
     names = ", ".join(p.name for p in outcome.written)
     say(f"[{stamp}] {why}: rebuilt {names}, laying out {cache.laid_out} of {cache.part_count} parts, "
         f"in {took:.1f} s")
+
+
+def _lay_out_ahead(project: Project, edition: str, limits: Limits, cache: LayoutCache,
+                   say: Callable[[str], None]) -> None:
+    """Fill the layout cache of a watch that began on outputs already up to date: else its
+    first edit would lay out the whole book, not just the part it touched."""
+    started = time.perf_counter()
+    try:
+        with enforced(limits):
+            produce(project, ("pdf",), edition, cache=cache)
+    except (ManuscriptError, OverTime, MemoryError):
+        return  # the next edit lays everything out, and reports what is wrong
+    say(f"laid out the book for the next edit in {time.perf_counter() - started:.1f} s")

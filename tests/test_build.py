@@ -233,40 +233,63 @@ def test_a_missing_font_file_is_named_at_its_line(project: Path, capsys) -> None
         f"styles/print.css:16:18: P002 refused to load 'EBGaramond12-Itallic.otf': no such file {REFUSED_HINT}"]
 
 
-def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "builder", "watch", "--pdf"], cwd=project,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    seen: list[str] = []
+class Watch:
+    """`builder watch --pdf` in a process of its own, and the lines it prints."""
 
-    def wait_for(fragment: str) -> str:
+    def __init__(self, project: Path):
+        self.process = subprocess.Popen([sys.executable, "-m", "builder", "watch", "--pdf"], cwd=project,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+
+    def wait_for(self, fragment: str) -> str:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                line = lines.get(timeout=1)
+                line = self.lines.get(timeout=1)
             except queue.Empty:
                 continue
-            seen.append(line)
+            self.seen.append(line)
             if fragment in line:
                 return line
-        raise AssertionError(f"no {fragment!r} in {seen}")
+        raise AssertionError(f"no {fragment!r} in {self.seen}")
 
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def test_watch_rebuilds_on_edit_and_survives_a_bad_one(project: Path) -> None:
+    watch = Watch(project)
     try:
-        wait_for("watching")
+        watch.wait_for("watching")
         good = (project / "output/ada-example.pdf").read_bytes()
         edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
-        assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf, laying out 1 of 7 parts, in " in wait_for(
+        assert "manuscript/facts.yaml changed: rebuilt ada-example.pdf, laying out 1 of 7 parts, in " in watch.wait_for(
             "changed")
         rebuilt = (project / "output/ada-example.pdf").read_bytes()
         assert rebuilt != good
         edit(project / "manuscript/awards.yaml", "year: 2001", "year: soon")
-        assert wait_for("S004").startswith("manuscript/awards.yaml:3:11: S004")
-        assert "changed: 1 problem; the last good outputs are untouched" in wait_for("problem")
+        assert watch.wait_for("S004").startswith("manuscript/awards.yaml:3:11: S004")
+        assert "changed: 1 problem; the last good outputs are untouched" in watch.wait_for("problem")
         assert (project / "output/ada-example.pdf").read_bytes() == rebuilt
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        watch.stop()
+
+
+def test_a_watch_begun_on_outputs_up_to_date_lays_out_only_what_the_first_edit_touched(
+        project: Path, capsys) -> None:
+    assert run(capsys, "build", "--pdf")[0] == 0
+    watch = Watch(project)
+    try:
+        assert "first build: outputs already up to date" in watch.wait_for("first build")
+        watch.wait_for("laid out the book for the next edit")
+        watch.wait_for("watching")
+        edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
+        assert "rebuilt ada-example.pdf, laying out 1 of 7 parts" in watch.wait_for("changed")
+    finally:
+        watch.stop()
 
 
 def test_a_character_no_font_can_print_is_named_where_it_was_typed(project: Path, capsys) -> None:
