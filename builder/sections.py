@@ -138,8 +138,9 @@ class LayoutCache:
 @dataclass(frozen=True)
 class LaidOutPart:
     pages: list[Page]
-    # The front's document lends the book its metadata; its context, SVG images to parts.
-    front: parts.Part | None = None
+    # Kept for the front matter only: its document lends the book its metadata, and its
+    # layout context the SVG images of the parts laid out by workers.
+    part: parts.Part | None = None
 
 
 def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], Document],
@@ -158,7 +159,7 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
     ends = [index < len(book.parts) - 1 for index in range(len(book.parts))]
     known, numbers, wanted = cache.extents(), cache.numbers, _links(book.front)
     tenth = len(book.parts) // 10 if len(book.parts) >= PROGRESS_FROM else 0
-    with _laid_out_parts_frozen(), Layouts(lay_out_part, cache.fonts, lambda url: front.front.context
+    with _laid_out_parts_frozen(), Layouts(lay_out_part, cache.fonts, lambda url: front.part.context
                                            .get_image_from_uri(url=url)) as layouts:
         layouts.start({index: (body, ends[index]) for index, body in enumerate(book.parts) if body not in known})
         for front_pass in range(MAX_FRONT_PASSES):
@@ -178,7 +179,7 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
             if settled == numbers:
                 break
             numbers = settled
-        keys = [(body, start) for body, start in zip(book.parts, starts)]
+        keys = list(zip(book.parts, starts))
         layouts.start({index: (body, ends[index]) for index, (body, start) in enumerate(keys)
                        if body in known and (body, start) not in cache.parts})
         layouts.place({index: key[1] for index, key in enumerate(keys) if key not in cache.parts})
@@ -187,12 +188,12 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
             pages += cache.keep(key, lambda: LaidOutPart(layouts.pages(index))).pages
     cache.numbers = numbers
     cache.part_count, cache.laid_out = len(keys) + 1, len(cache.fresh.intersection([front_key, *keys]))
-    return front.front.document.copy(pages)
+    return front.part.document.copy(pages)
 
 
 def _front(part: parts.Part) -> LaidOutPart:
     parts.keep_out_of_collection()
-    return LaidOutPart(part.pages, front=part)
+    return LaidOutPart(part.pages, part=part)
 
 
 @contextmanager
