@@ -120,14 +120,16 @@ class Store:
         self.folder = folder
         self.parts: dict[str, dict] = {}  # digest of a part's HTML -> count, anchors, start, sha
         self.fronts: dict[str, dict] = {}  # digest of the front's HTML -> count, anchors (the last one)
+        self.numbers: dict[str, int] = {}  # the contents' page numbers, as the last build settled them
         self.stamp: str | None = None
 
     def open(self, stamp: str) -> None:
-        self.stamp, self.parts, self.fronts = stamp, {}, {}
+        self.stamp, self.parts, self.fronts, self.numbers = stamp, {}, {}, {}
         try:
             index = json.loads((self.folder / STORE_INDEX).read_text(encoding="utf-8"))
-            if index["stamp"] == stamp and index["sha"] == _digest(_canonical(index["parts"], index["fronts"])):
-                self.parts, self.fronts = dict(index["parts"]), dict(index["fronts"])
+            if index["stamp"] == stamp and index["sha"] == _digest(_canonical(
+                    index["parts"], index["fronts"], index["numbers"])):
+                self.parts, self.fronts, self.numbers = dict(index["parts"]), dict(index["fronts"]), dict(index["numbers"])
         except (OSError, ValueError, KeyError, TypeError):
             pass  # no index, or one not to be trusted: everything is laid out again
 
@@ -155,7 +157,8 @@ class Store:
             return None
         return pages
 
-    def save(self, parts_kept: dict[str, tuple[int, Extent, bytes | None]], front: str, extent: Extent) -> None:
+    def save(self, parts_kept: dict[str, tuple[int, Extent, bytes | None]], numbers: dict[str, int],
+             front: str, extent: Extent) -> None:
         """Keep these parts (HTML -> first page, extent, pages pickled or None where the
         store already has them so) and this front matter, and only these."""
         try:
@@ -168,28 +171,30 @@ class Store:
                     continue
                 _write_atomically(self.folder / f"{digest}.pages", pickled)
                 entries[digest] = {"count": count, "anchors": anchors, "start": start, "sha": _digest(pickled)}
-            self._index(entries, {_digest(front): {"count": extent[0], "anchors": extent[1]}})
+            self._index(entries, {_digest(front): {"count": extent[0], "anchors": extent[1]}}, numbers)
             for path in self.folder.glob("*.pages"):
                 if path.stem not in entries:
                     path.unlink(missing_ok=True)
         except OSError:
             pass  # the store only saves time: the next build lays out what it lacks
 
-    def save_front(self, front: str, extent: Extent) -> None:
+    def save_front(self, numbers: dict[str, int], front: str, extent: Extent) -> None:
         """Keep this front matter too, beside what is kept."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._index(self.parts, {**self.fronts, _digest(front): {"count": extent[0], "anchors": extent[1]}})
+            self._index(self.parts, {**self.fronts, _digest(front): {"count": extent[0], "anchors": extent[1]}},
+                        numbers)
         except OSError:
             pass
 
-    def _index(self, entries: dict[str, dict], fronts: dict[str, dict]) -> None:
-        index = {"stamp": self.stamp, "sha": _digest(_canonical(entries, fronts)), "parts": entries, "fronts": fronts}
+    def _index(self, entries: dict[str, dict], fronts: dict[str, dict], numbers: dict[str, int]) -> None:
+        index = {"stamp": self.stamp, "sha": _digest(_canonical(entries, fronts, numbers)),
+                 "parts": entries, "fronts": fronts, "numbers": numbers}
         _write_atomically(self.folder / STORE_INDEX, json.dumps(index).encode())
-        self.parts, self.fronts = entries, fronts
+        self.parts, self.fronts, self.numbers = entries, fronts, numbers
 
     def clear(self) -> None:
-        self.parts, self.fronts = {}, {}
+        self.parts, self.fronts, self.numbers = {}, {}, {}
         (self.folder / STORE_INDEX).unlink(missing_ok=True)
 
 
@@ -221,6 +226,7 @@ class LayoutCache:
             self.stamp = stamp
             if self.store and internals.PROBLEM is None:  # pages pickle only through the internals
                 self.store.open(stamp)
+                self.numbers = self.store.numbers
         self.used, self.fresh, self.placement_only = set(), set(), False
 
     def reset(self) -> None:
@@ -268,7 +274,7 @@ class LayoutCache:
         and put those laid out anew in the store."""
         if self.placement_only:  # what is kept stays: only the front matter's extent is new
             if self.store and self.store.stamp == self.stamp and self.front:
-                self.store.save_front(*self.front)
+                self.store.save_front(self.numbers, *self.front)
             return
         self.parts = {key: self.parts[key] for key in self.used}
         if not (self.store and self.store.stamp == self.stamp and internals.PROBLEM is None):
@@ -285,7 +291,7 @@ class LayoutCache:
                     continue
             kept[body] = (start, (len(part.pages), anchor_pages(part.pages)), pickled)
             part.pickled = None
-        self.store.save(kept, *self.front)
+        self.store.save(kept, self.numbers, *self.front)
 
     def forget(self) -> None:
         """After a failed build, or for new stylesheets: lay everything out again next time."""

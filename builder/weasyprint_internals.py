@@ -27,7 +27,7 @@ import io
 import os
 import pickle
 import re
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from types import FunctionType
 from typing import Callable
@@ -146,6 +146,7 @@ CONTEXT = "_builder_layout_context"
 def _keep_layout_context(build_layout_context: classmethod) -> classmethod:
     made = build_layout_context.__func__
 
+    @wraps(made)  # so that the check at import sees WeasyPrint's signature
     def kept(cls, html, *arguments, **options):
         context = made(cls, html, *arguments, **options)
         html.__dict__[CONTEXT] = context  # the HTML object lives as long as its document (`_html`)
@@ -312,6 +313,7 @@ def _install() -> None:
     Document._build_layout_context = _keep_layout_context(Document.__dict__["_build_layout_context"])
     fallback = pdf_fonts.Font.subset
 
+    @wraps(fallback)
     def subset(font: pdf_fonts.Font, to_unicode: dict, hinting: bool) -> None:
         subset_with_harfbuzz(font, to_unicode, hinting, fallback)
 

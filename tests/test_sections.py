@@ -206,8 +206,8 @@ def test_a_damaged_store_index_is_never_trusted(project: Project, damage: str) -
         stored = json.loads(index.read_text())
         entry = next(iter(stored["parts"].values()))
         entry["count"] += 1
-        stored["sha"] = hashlib.sha256(json.dumps([stored["parts"], stored["fronts"]], sort_keys=True)
-                                       .encode()).hexdigest()
+        stored["sha"] = hashlib.sha256(json.dumps([stored["parts"], stored["fronts"], stored["numbers"]],
+                                                  sort_keys=True).encode()).hexdigest()
         index.write_text(json.dumps(stored))
     stored_build(project)
 
