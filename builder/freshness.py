@@ -29,6 +29,9 @@ BUILDER = Path(__file__).parent
 SHAPING = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "pyphen", "fonttools",
            "uharfbuzz", "pillow", "ebooklib", "lxml", "jinja2", "babel", "smartypants", "ruamel-yaml")
 DIST_INFO = re.compile(r"(?P<name>.+?)-(?P<version>[^-]+)\.dist-info")
+# Set (to anything but ""), the builder leaves WeasyPrint's internals alone (see
+# weasyprint_internals): a build so made is another build.
+PUBLIC_API_ONLY = "BUILDER_PUBLIC_API_ONLY"
 
 
 def _files(folder: Path) -> list[Path]:
@@ -75,7 +78,8 @@ def builder_digest() -> str:
 
 def fingerprint(manuscript: Path, styles: Path, options: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{options}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{sorted(versions().items())}\0".encode())
+    digest.update(f"{options}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{sorted(versions().items())}\0"
+                  f"{bool(os.environ.get(PUBLIC_API_ONLY))}\0".encode())
     digest.update(builder_digest().encode())
     for label, folder in (("manuscript", manuscript), ("styles", styles)):
         _digest_folder(digest, label, folder)

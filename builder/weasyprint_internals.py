@@ -38,6 +38,8 @@ import weasyprint
 from weasyprint import Document, Page
 from weasyprint.text.fonts import FontConfiguration
 
+from . import freshness
+
 try:
     from weasyprint import layout as weasy_layout
     from weasyprint.formatting_structure import boxes as weasy_boxes
@@ -55,7 +57,7 @@ else:
 
 # The releases this module was tested with (bench/other_weasyprint.py tries the others).
 TESTED = ("70.",)
-FORCED_OFF = "BUILDER_PUBLIC_API_ONLY"
+FORCED_OFF = freshness.PUBLIC_API_ONLY
 WEASYPRINT = Path(weasyprint.__file__).parent
 
 # What WeasyPrint logs is public (its logger is); the wording of its messages is not.
