@@ -134,7 +134,11 @@ class Store:
             pass  # no index, or one not to be trusted: everything is laid out again
 
     def has(self, body: str, start: int) -> bool:
-        return self.parts.get(_digest(body), {}).get("start") == start
+        return self.start_of(body) == start
+
+    def start_of(self, body: str) -> int | None:
+        """The first page the part's pages kept here are numbered from."""
+        return self.parts.get(_digest(body), {}).get("start")
 
     def extent(self, entries: dict[str, dict], html: str) -> Extent | None:
         entry = entries.get(_digest(html))
@@ -238,8 +242,7 @@ class LayoutCache:
 
     def extents(self) -> dict[str, Extent]:
         """The page count and anchors of each part kept, by its HTML: the same wherever it lands."""
-        known = {body: (len(part.pages), anchor_pages(part.pages)) for (body, _), part in self.parts.items()}
-        return known
+        return {body: (len(part.pages), anchor_pages(part.pages)) for (body, _), part in self.parts.items()}
 
     def extent(self, known: dict[str, Extent], body: str) -> Extent | None:
         """The part's extent, from `known` (this cache's `extents`) or the store."""
@@ -254,6 +257,13 @@ class LayoutCache:
 
     def has(self, key: tuple[str, int]) -> bool:
         return key in self.parts or bool(self.store and self.store.has(*key))
+
+    def preload(self, key: tuple[str, int], load: Callable[[bytes], list[Page]]) -> None:
+        """Take the part kept on disk under `key` into memory, if it is sound."""
+        if key not in self.parts:
+            pages = self.store.pages(*key, load)
+            if pages is not None:
+                self.parts[key] = LaidOutPart(pages)
 
     def keep(self, key: tuple[str, int], make: Callable[[], LaidOutPart],
              load: Callable[[bytes], list[Page]] | None = None) -> LaidOutPart:
@@ -362,14 +372,22 @@ def _in_parallel(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS
     numbers, wanted = cache.numbers, _links(book.front)
     tenth = len(book.parts) // 10 if len(book.parts) >= PROGRESS_FROM else 0
     front: LaidOutPart | None = None
+    # With layouts on disk to unpickle meanwhile, even one new part goes to a worker.
+    stored = [body for body in book.parts if want_pages and cache.store and cache.store.start_of(body)
+              and (body, cache.store.start_of(body)) not in cache.parts]
     with frozen(), Layouts(lay_out_part, cache.fonts, images) as layouts:
-        layouts.start({index: (book.parts[index], ends[index]) for index in sorted(unknown)})
+        layouts.start({index: (book.parts[index], ends[index]) for index in sorted(unknown)}, busy_here=bool(stored))
         for front_pass in range(MAX_FRONT_PASSES):
             front_html = with_page_numbers(book.front, numbers)
             front_extent = None if want_pages else cache.front_extent(front_html)
             if front_extent is None:
                 front = cache.keep((front_html, 1), lambda: _front(lay_out_part(front_html, bool(book.parts))))
                 front_extent = (len(front.pages), anchor_pages(front.pages))
+            if front_pass == 0:
+                # While the workers lay out what is new: the parts kept on disk, at the first
+                # page they had (if the new parts move them, they are laid out again).
+                for body in stored:
+                    cache.preload((body, cache.store.start_of(body)), unpickled)
             starts, placed, page = [], {}, front_extent[0] + 1
             for index, body in enumerate(book.parts):
                 extents[body] = extents[body] or layouts.extent(index)

@@ -114,10 +114,11 @@ class Layouts:
         for worker in self.workers:
             worker.stop()
 
-    def start(self, tasks: dict[int, tuple[str, bool]]) -> None:
-        """Begin laying out these parts: part index -> (body, ends on a verso)."""
+    def start(self, tasks: dict[int, tuple[str, bool]], busy_here: bool = False) -> None:
+        """Begin laying out these parts: part index -> (body, ends on a verso). One part
+        alone is laid out here, unless this process has other work meanwhile (`busy_here`)."""
         self.tasks.update(tasks)
-        if len(tasks) < 2 or cores() < 2 or not hasattr(os, "fork"):
+        if not tasks or (len(tasks) < 2 and not busy_here) or cores() < 2 or not hasattr(os, "fork"):
             return  # laid out here when first asked for
         if not self.workers:
             self.lay_out(WARM_UP, False)
