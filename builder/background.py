@@ -10,12 +10,12 @@ pickled through a pipe.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import signal
 from typing import Callable, Generic, TypeVar
 
+from .frozen import frozen
 from .problems import ManuscriptError
 
 T = TypeVar("T")
@@ -40,12 +40,11 @@ class Background(Generic[T]):
         reading, writing = os.pipe()
         # What the fork does not change stays shared with this process; without the freeze,
         # its garbage collector would touch, and so copy, every laid-out page.
-        gc.freeze()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(reading)
-            _run_and_send(self.work, writing)
-        gc.unfreeze()
+        with frozen():
+            self.pid = os.fork()
+            if self.pid == 0:
+                os.close(reading)
+                _run_and_send(self.work, writing)
         os.close(writing)
         self.stream = os.fdopen(reading, "rb")
         return self

@@ -2,7 +2,9 @@
 
 load and check the manuscript -> build the render context -> render the print
 edition and lay it out -> write the PDF while, in a fork, the EPUB is rendered
-and packaged (it needs only the layout's page-list) -> write both files.
+and packaged (it needs only where the print pages fall: built alone, the EPUB
+takes that from the layout, or from the layouts kept on disk, and no PDF is
+written) -> write both files.
 Everything is produced in memory before anything is written, so a failure at
 any stage leaves the last good outputs untouched. The build runs within its
 time and memory limits, and a build whose inputs have not changed does nothing.
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from .render import RenderedChapter
 
 FORMATS = ("pdf", "epub")
+# Under the output folder: the parts' layouts kept between processes (see `sections.Store`).
+LAYOUTS = ".cache/layouts"
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ class Artifacts:
     context: RenderContext
     chapters: tuple[RenderedChapter, ...]
     html: str
-    layout: "pdf.Layout"
+    placement: "pdf.Placement"
+    layout: "pdf.Layout | None"  # None when no PDF was asked for
     files: dict[Path, bytes]
 
 
@@ -108,7 +113,8 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
             report: Callable[[str], None] = lambda line: None,
             cache: "sections.LayoutCache | None" = None) -> Artifacts:
     """Run every stage up to, not including, writing files. A `cache` kept from the last
-    build (by `builder watch`) spares laying out again the parts no edit touched."""
+    build (by `builder watch`, or on disk) spares laying out again the parts no edit
+    touched; without one, everything is laid out afresh."""
     stages = Stages(report)
     _load_weasyprint_while_parsing(project.manuscript)
     from . import epub, pdf
@@ -133,11 +139,15 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
         book = pdf.lay_out(html, base=project.manuscript.resolve(),
                            roots=[project.manuscript, project.styles], edition=edition,
                            shown={"stylesheet": shown_sheet, "html": "templates"}, cache=cache,
-                           progress=report)
+                           progress=report, pages="pdf" in formats)
         placed = book.placement
         stages.done(f"laid out {placed.page_count} pages ({placed.parts_laid_out} of {placed.part_count} parts anew)")
         files: dict[Path, bytes] = {}
-        if "epub" in formats:
+        if "pdf" not in formats:
+            layout = None
+            files[project.output / f"{slug}.epub"] = epub.make_epub(ctx, placed, project.styles)
+            stages.done("packaged the EPUB")
+        elif "epub" in formats:
             # The EPUB needs only where the pages fell: it is packaged while the PDF is written.
             with Background(lambda: epub.make_epub(ctx, placed, project.styles)) as packaging:
                 layout = pdf.write(book)
@@ -148,7 +158,7 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
             stages.done("wrote the PDF")
     if "pdf" in formats:
         files = {project.output / f"{slug}.pdf": layout.pdf, **files}
-    return Artifacts(ctx, chapters, html, layout, files)
+    return Artifacts(ctx, chapters, html, placed, layout, files)
 
 
 def _load_weasyprint_while_parsing(folder: Path) -> None:
@@ -179,6 +189,10 @@ def build(project: Project, formats: tuple[str, ...] = FORMATS, edition: str = "
     stamp = freshness.fingerprint(project.manuscript, project.styles, (*formats, edition))
     if freshness.is_current(project.output, stamp):
         return Outcome([], up_to_date=True)
+    if cache is None:
+        from .sections import LayoutCache
+
+        cache = LayoutCache(project.output / LAYOUTS)
     try:
         with enforced(limits):
             files = produce(project, formats, edition, report, cache).files

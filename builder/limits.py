@@ -6,7 +6,9 @@ kills. The deadline is a timer signal that raises `OverTime` wherever the build
 is; the memory ceiling is the process's address-space limit, at which Python
 raises MemoryError instead of the machine swapping or the kernel's
 out-of-memory killer ending the process without a word. Both are lifted when the
-build ends, so a long-lived `builder watch` is limited per build.
+build ends, so a long-lived `builder watch` is limited per build. Nothing else is
+changed for the build's time (no library is patched around it), so an alarm that
+lands anywhere leaves nothing half done but the build it stops.
 """
 
 from __future__ import annotations
@@ -59,8 +61,11 @@ def _deadline(seconds: float) -> Iterator[None]:
         yield
         return
 
+    armed = [True]
+
     def stop(signum, frame):
-        raise OverTime()
+        if armed[0]:
+            raise OverTime()
 
     previous = signal.signal(signal.SIGALRM, stop)
     # It fires again each second after the first: library code that swallows one exception
@@ -69,6 +74,9 @@ def _deadline(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
+        # First of all, and in one step no signal can split: from here the alarm does
+        # nothing, so one landing while the rest is undone cannot leave it half undone.
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 

@@ -5,9 +5,10 @@ on a recto and numbers its notes afresh: where its lines and pages break does
 not depend on where in the book it lands. Only its folios do, and WeasyPrint
 makes those last, as margin boxes, from the context it laid the pages out in.
 So a part is laid out at page 1, and once the book knows the part's first page
-its margin boxes are made again from that context with the page counter moved:
-what a layout started at that page would have drawn (a test compares the two
-byte for byte). That is what lets the parts be laid out at the same time.
+its margin boxes are made again from that context with the page counter moved
+(through `weasyprint_internals`): what a layout begun at that page draws (a test
+compares the two byte for byte). That is what lets the parts be laid out at the
+same time. Without the internals, a part is laid out begun at its own page.
 
 Owns also what a compositor would fix by hand: a note WeasyPrint pushed off
 its call's page sends the paragraph that pushed it to the next page.
@@ -15,22 +16,16 @@ its call's page sends the paragraph that pushed it to the next page.
 
 from __future__ import annotations
 
-import copy
-import gc
 import re
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from functools import lru_cache
+from typing import Callable
 
-from weasyprint import CSS
-from weasyprint.document import Document, Page
-from weasyprint.formatting_structure.boxes import MarginBox
-from weasyprint.layout import LayoutContext
-from weasyprint.layout.background import layout_backgrounds
-from weasyprint.layout.page import make_margin_boxes
+from weasyprint import CSS, Document, Page
+
+from . import weasyprint_internals as internals
 
 # Every part is laid out as if it began the book; its folios are moved afterwards.
 LAID_OUT_AT = 1
-FIRST_PAGE = CSS(string=f"@page :first {{ counter-reset: page {LAID_OUT_AT} }}")
 # The print templates give a note the id note-{chapter}-{n}, the empty span at its
 # call call-{chapter}-{n}, and the chapter's paragraphs {chapter}-p{n}.
 NOTE_ID = re.compile(r"note-(?P<chapter>.+)-(?P<number>\d+)")
@@ -41,44 +36,43 @@ MAX_RELAYOUTS = 3
 
 
 class Part:
-    """A part laid out from page 1, and the context its margin boxes are made from."""
+    """A part laid out from page `laid_out_at` (1 unless WeasyPrint's internals cannot be used)."""
 
-    def __init__(self, document: Document, context: LayoutContext, ends_on_verso: bool):
-        self.document, self.context = document, context
+    def __init__(self, document: Document, ends_on_verso: bool, laid_out_at: int = LAID_OUT_AT):
+        self.document, self.laid_out_at, self.start = document, laid_out_at, laid_out_at
         # The sentinel that ends a part on a verso has a page of its own, dropped here.
         self.pages = document.pages[:-1] if ends_on_verso else document.pages
 
     def numbered(self, start: int) -> list[Page]:
-        """The pages, their folios counted from `start`."""
-        if start != LAID_OUT_AT:
+        """The pages, their folios counted from `start`: their margin boxes made again
+        from the layout's context (see `weasyprint_internals.renumber`)."""
+        if start != self.start:
+            context = internals.layout_context(self.document)
             for number, page in enumerate(self.pages, start=1):
-                _margin_boxes_again(page._page_box, self.context, number, start - LAID_OUT_AT)
+                internals.renumber(page, context, number, start - self.laid_out_at)
+            self.start = start
         return self.pages
 
 
+@lru_cache(maxsize=None)
+def first_page(number: int) -> CSS:
+    """The stylesheet that numbers a part's first page `number`."""
+    return CSS(string=f"@page :first {{ counter-reset: page {number} }}")
+
+
 def lay_out(html: str, sheets: list[CSS], render: Callable[[str, list[CSS]], Document],
-            ends_on_verso: bool) -> Part:
-    """The part's document, from page 1, with every note on its call's page."""
-    sheets = [*sheets, FIRST_PAGE]
+            ends_on_verso: bool, start: int = LAID_OUT_AT) -> Part:
+    """The part's document, begun at page `start`, with every note on its call's page."""
+    sheets = [*sheets, first_page(start)]
     breaks: set[str] = set()
-    with _layout_contexts_kept() as contexts:
-        document = render(html, sheets)
-        for _ in range(MAX_RELAYOUTS):
-            more = _paragraphs_to_push(document) - breaks
-            if not more:
-                break
-            breaks |= more
-            document = render(_with_page_breaks(html, breaks), sheets)
-    return Part(document, contexts[-1], ends_on_verso)
-
-
-def keep_out_of_collection() -> None:
-    """Collect the garbage a layout left, then freeze what is left, laid-out pages among it:
-    they live until the PDF is written, and rescanning them at each collection the next
-    layouts set off took a quarter of a long book's layout. Garbage frozen with them would
-    stay until the end of the build."""
-    gc.collect()
-    gc.freeze()
+    document = render(html, sheets)
+    for _ in range(MAX_RELAYOUTS):
+        more = _paragraphs_to_push(document) - breaks
+        if not more:
+            break
+        breaks |= more
+        document = render(_with_page_breaks(html, breaks), sheets)
+    return Part(document, ends_on_verso, start)
 
 
 def anchor_pages(pages: list[Page]) -> dict[str, int]:
@@ -88,37 +82,6 @@ def anchor_pages(pages: list[Page]) -> dict[str, int]:
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
     return anchors
-
-
-def _margin_boxes_again(page_box, context: LayoutContext, number: int, moved_by: int) -> None:
-    """Make the page's margin boxes again, as WeasyPrint makes them at the end of a layout,
-    with the page counter `moved_by` pages on."""
-    state = copy.deepcopy(context.page_maker[number][3])
-    counters = state[1]
-    counters["page"] = [value + moved_by for value in counters["page"]]
-    context.current_page = number
-    kept = [child for child in page_box.children if not isinstance(child, MarginBox)]
-    page_box.children = (*kept, *make_margin_boxes(context, page_box, state))
-    layout_backgrounds(page_box, context.get_image_from_uri)
-
-
-@contextmanager
-def _layout_contexts_kept() -> Iterator[list[LayoutContext]]:
-    """The context of each layout made meanwhile. WeasyPrint lets it go once the
-    pages are made; moving the folios needs it."""
-    made = Document.__dict__["_build_layout_context"]
-
-    def kept(cls, *args, **kwargs):
-        context = made.__func__(cls, *args, **kwargs)
-        contexts.append(context)
-        return context
-
-    contexts: list[LayoutContext] = []
-    Document._build_layout_context = classmethod(kept)
-    try:
-        yield contexts
-    finally:
-        Document._build_layout_context = made
 
 
 def _paragraphs_to_push(document: Document) -> set[str]:

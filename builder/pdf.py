@@ -11,7 +11,6 @@ that `sections` lays out part by part.
 
 from __future__ import annotations
 
-import gc
 import logging
 import mimetypes
 import re
@@ -21,33 +20,29 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
-import pydyf
-import uharfbuzz as hb
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.pdf import fonts as pdf_fonts
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from . import sections
 from .confine import Refused, confined, readable
+from .frozen import frozen
 from .problems import ManuscriptError, Problem, display_path
+from .weasyprint_internals import HARMLESS, MISSING_ANCHOR, MISSING_GLYPH, PARSING_CSS, POSITION
 
 EDITIONS = {
     "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True},
     # PDF/X needs an output intent; WeasyPrint ships an sRGB profile to use as one.
     "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
 }
-# The one message about the machine rather than the book: a face HarfBuzz cannot
-# subset goes to fontTools, and WeasyPrint says so.
-HARMLESS = re.compile(r"Using fontTools instead of HarfBuzz-Subset for font ")
-# WeasyPrint announces each stylesheet on its progress logger before parsing it;
-# its warnings give a line and column but not the file, so we note which one it is.
-PARSING_CSS = re.compile(r"Step 2 - Fetching and parsing CSS - (.+)")
+# What WeasyPrint's messages say is read with the patterns of `weasyprint_internals`
+# (their wording is not public): HARMLESS is the one message about the machine rather
+# than the book (a face HarfBuzz cannot subset goes to fontTools); PARSING_CSS is how
+# WeasyPrint announces each stylesheet on its progress logger before parsing it: its
+# warnings give a line and column but not the file, so we note which one it is.
 INLINE_CSS = "CSS string"
 CSS_HINT = "fix the property or value named here; WeasyPrint drops what it cannot read"
 TEMPLATE_HINT = "WeasyPrint could not use this markup; fix the template that writes it"
-MISSING_ANCHOR = re.compile(r"No anchor (#\S+)")
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -98,10 +93,10 @@ class Layout(Placement):
 
 @dataclass(frozen=True)
 class LaidOutBook:
-    """The book laid out, ready to be written as a PDF."""
+    """The book laid out, ready to be written as a PDF (unless laid out for its placement only)."""
 
     placement: Placement
-    document: Document
+    document: Document | None
     options: dict
     places: "_Places"
 
@@ -151,12 +146,14 @@ def _collected() -> Iterator[_Collector]:
 
 def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[str, str],
             cache: sections.LayoutCache | None = None,
-            progress: Callable[[str], None] = lambda line: None) -> LaidOutBook:
+            progress: Callable[[str], None] = lambda line: None, pages: bool = True) -> LaidOutBook:
     """Lay out `html`, whose relative links resolve against `base`.
 
     The HTML is the whole book, with its stylesheets linked, so that the bare
     `weasyprint` command renders it alone; here it is laid out part by part
     (see `sections`), reusing what `cache` kept from the last build if given.
+    Without `pages`, only where the pages fall is wanted (for the EPUB's page-list):
+    the book has no document to write then.
     `shown` names what an editor sees: "stylesheet" (the main one), "html"."""
     places = _Places(roots, shown)
     options = EDITIONS[edition]
@@ -174,15 +171,14 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
     try:
         with _reported(places):
             cache.start(sections.assets_stamp(book.stylesheets, roots, options), stylesheets)
-            document = sections.lay_out(book, cache, render, progress)
+            laid = sections.lay_out(book, cache, render, progress, pages)
     except BaseException:
         cache.forget()
         raise
     cache.finish()
-    pages = sections.anchor_pages(document.pages)
-    placement = Placement(len(document.pages), {anchor: index + 1 for anchor, index in pages.items()},
+    placement = Placement(laid.page_count, {anchor: index + 1 for anchor, index in laid.anchor_pages.items()},
                           cache.part_count, cache.laid_out)
-    return LaidOutBook(placement, document, options, places)
+    return LaidOutBook(placement, laid.document, options, places)
 
 
 def write(book: LaidOutBook) -> Layout:
@@ -190,86 +186,9 @@ def write(book: LaidOutBook) -> Layout:
     character no font has, so this too can end in problems."""
     # Drawing makes millions of short-lived objects; the collections they set off need not
     # rescan the laid-out book each time.
-    gc.freeze()
-    try:
-        with _reported(book.places), _subset_with_harfbuzz(), _page_references_listed_once():
-            pdf = book.document.write_pdf(**book.options)
-    finally:
-        gc.unfreeze()
+    with frozen(), _reported(book.places):
+        pdf = book.document.write_pdf(**book.options)
     return Layout(**vars(book.placement), pdf=pdf)
-
-
-@contextmanager
-def _page_references_listed_once() -> Iterator[None]:
-    """Have pydyf list the pages' references once, not once per use.
-
-    pydyf's `PDF.page_references` builds the tuple of every page's reference each time
-    it is read, and WeasyPrint reads it for every tagged element and every link: the
-    time grew with the square of the page count (most of the 100x book's build). Pages
-    are only ever added, so the tuple is made again only when their number changed."""
-    listing = pydyf.PDF.page_references
-
-    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-        count = len(pdf.pages["Kids"])
-        if getattr(pdf, "_listed_pages", (None,))[0] != count:
-            pdf._listed_pages = (count, listing.fget(pdf))
-        return pdf._listed_pages[1]
-
-    pydyf.PDF.page_references = property(page_references)
-    try:
-        yield
-    finally:
-        pydyf.PDF.page_references = listing
-
-
-# Tables a PDF's font never needs: WeasyPrint drops the same ones when it subsets with HarfBuzz.
-DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
-
-
-@contextmanager
-def _subset_with_harfbuzz() -> Iterator[None]:
-    """Have WeasyPrint subset its fonts with HarfBuzz, through uharfbuzz.
-
-    WeasyPrint subsets with the system's libharfbuzz-subset when it finds one and
-    otherwise with fontTools, which took half of writing the PDF here (about 0.3 s a
-    face, every build). uharfbuzz brings HarfBuzz's subsetter with it, so every machine
-    takes WeasyPrint's own fast path; a face HarfBuzz cannot subset goes to fontTools."""
-    fallback = pdf_fonts.Font.subset
-
-    def subset(font: pdf_fonts.Font, to_unicode: dict, hinting: bool) -> None:
-        program = _harfbuzz_subset(font.file_content, font.index, set(to_unicode), hinting,
-                                   bool(font.missing)) if to_unicode else None
-        if program:
-            font.file_content = program
-        else:
-            fallback(font, to_unicode, hinting)
-
-    pdf_fonts.Font.subset = subset
-    try:
-        yield
-    finally:
-        pdf_fonts.Font.subset = fallback
-
-
-def _harfbuzz_subset(program: bytes, index: int, glyphs: set[int], hinting: bool,
-                     notdef_outline: bool) -> bytes | None:
-    """The font program keeping only `glyphs`, each at its own glyph id (the PDF's
-    text refers to glyphs by id), as WeasyPrint's HarfBuzz path makes it."""
-    extra = hb.SubsetFlags.NOTDEF_OUTLINE if notdef_outline else hb.SubsetFlags.DEFAULT
-    kept = hb.SubsetInput()
-    kept.drop_table_tag_set.update(int.from_bytes(tag.encode(), "big") for tag in DROPPED_TABLES)
-    kept.glyph_set.update(glyphs)
-    kept.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
-                  | hb.SubsetFlags.DESUBROUTINIZE | extra)
-    try:
-        face = hb.subset(hb.Face(hb.Blob(program), index), kept)
-        # Then drop the empty glyphs after the last one used: ids below it stay as they are.
-        kept.glyph_set.update(range(max(glyphs) + 1))
-        kept.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE | extra
-                      | (hb.SubsetFlags.DEFAULT if hinting else hb.SubsetFlags.NO_HINTING))
-        return hb.subset(face, kept).blob.data
-    except RuntimeError:  # "Subsetting failed": a face HarfBuzz cannot read
-        return None
 
 
 @contextmanager
@@ -354,11 +273,8 @@ class _Places:
         return self.templates()
 
 
-MISSING_GLYPH = re.compile(r'unsupported by fonts: "(.+)"')
-
-
 def _position(message: str) -> tuple[int, int]:
-    where = re.search(r"at (\d+):(\d+)", message)
+    where = POSITION.search(message)
     return (int(where[1]), int(where[2])) if where else (1, 1)
 
 

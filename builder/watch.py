@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from watchfiles import watch
 
-from .build import Project, build, produce
+from .build import LAYOUTS, Project, build, produce
 from .limits import Limits, OverTime, enforced
 from .problems import ManuscriptError, display_path
 from .sections import LayoutCache
@@ -24,7 +24,8 @@ from .sections import LayoutCache
 def watch_and_build(project: Project, formats: tuple[str, ...], edition: str, limits: Limits,
                     say: Callable[[str], None] = print) -> None:
     # Kept across rebuilds: an edit lays out again only the parts of the book it touched.
-    cache = LayoutCache()
+    # On disk too, so that a `builder build` after the watch lays out only what changed.
+    cache = LayoutCache(project.output / LAYOUTS)
     started = False
     # The first build waits for the watcher's first wake-up, which comes once it watches:
     # so an edit saved during that build, or as soon as "watching" is printed, is not missed.

@@ -5,10 +5,8 @@ the fonts loaded. The parts are handed out in book order, a few at a time, to
 whichever worker has room. A worker lays its parts out from page 1 (see
 `parts`) and tells how many pages each has and where its anchors fell; from
 that the build works out every part's first page and asks for the pages,
-numbered. The pages come back pickled: WeasyPrint 70 lets go of its Pango
-objects once a page is laid out. What a page shares with the build (the fonts)
-or cannot carry (an SVG image holds its layout context, a flex item a lambda)
-is named in the pickle and supplied again on this side.
+numbered. The pages come back pickled (see `weasyprint_internals`), and their
+pickle is kept for the layout cache on disk.
 
 A fork is taken only when no helper thread of Pango's is running (see
 `quiet_for_fork`). A part a worker could not lay out cleanly (it raised,
@@ -20,30 +18,25 @@ part, no fork or no quiet moment, everything is laid out here.
 from __future__ import annotations
 
 import gc
-import io
 import logging
 import os
-import pickle
 import signal
 import time
 from collections import deque
-from functools import partial
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
-from types import FunctionType
 from typing import Callable
 
-from weasyprint.document import Page
-from weasyprint.images import SVGImage
+from weasyprint import Page
 from weasyprint.text.fonts import FontConfiguration
 
-from .parts import Part, anchor_pages, keep_out_of_collection
+from . import weasyprint_internals as internals
+from .frozen import freeze_kept
+from .parts import Part, anchor_pages
 
 # What a worker says of a part once laid out: its page count and each anchor's page in it.
 Extent = tuple[int, dict[str, int]]
 LayOut = Callable[[str, bool], Part]  # (the part's body, whether it ends on a verso) -> Part
-# WeasyPrint marks a flex item as never floated with a lambda of this name.
-NOT_FLOATED = "flex_children.<locals>.<lambda>"
 # Laid out before the workers are forked, so that what any layout loads first (the fonts,
 # the hyphenation patterns) is loaded once, not in every worker: words too long for their
 # lines, in roman and italic.
@@ -102,7 +95,7 @@ class Layouts:
     handed out later go to workers forked then). So what the build sends is always
     small, and never waits on a worker that is itself sending pages."""
 
-    def __init__(self, lay_out: LayOut, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
+    def __init__(self, lay_out: LayOut, fonts: FontConfiguration, image: Callable[[str], object]):
         self.lay_out, self.fonts, self.image = lay_out, fonts, image
         self.tasks: dict[int, tuple[str, bool]] = {}
         self.queue: deque[int] = deque()  # parts no worker has yet
@@ -110,6 +103,7 @@ class Layouts:
         self.extents: dict[int, Extent | None] = {}  # None: laid out here instead
         self.owner: dict[int, _Worker] = {}
         self.numbered: dict[int, tuple[int, list[Page] | None]] = {}  # part -> (first page, pages)
+        self.pickles: dict[int, tuple[int, bytes]] = {}  # part -> (first page, its pages pickled)
         self.starts: dict[int, int] = {}
         self.here: dict[int, Part] = {}  # parts laid out in this process
 
@@ -120,14 +114,15 @@ class Layouts:
         for worker in self.workers:
             worker.stop()
 
-    def start(self, tasks: dict[int, tuple[str, bool]]) -> None:
-        """Begin laying out these parts: part index -> (body, ends on a verso)."""
+    def start(self, tasks: dict[int, tuple[str, bool]], busy_here: bool = False) -> None:
+        """Begin laying out these parts: part index -> (body, ends on a verso). One part
+        alone is laid out here, unless this process has other work meanwhile (`busy_here`)."""
         self.tasks.update(tasks)
-        if len(tasks) < 2 or cores() < 2 or not hasattr(os, "fork"):
+        if not tasks or (len(tasks) < 2 and not busy_here) or cores() < 2 or not hasattr(os, "fork"):
             return  # laid out here when first asked for
         if not self.workers:
             self.lay_out(WARM_UP, False)
-            keep_out_of_collection()  # and, frozen, the workers share it without copying it
+            freeze_kept()  # and, frozen, the workers share it without copying it
         if not quiet_for_fork():
             return
         forked = [_Worker.forked(self.lay_out, self.fonts, self.tasks) for _ in range(min(cores(), len(tasks)))]
@@ -206,20 +201,25 @@ class Layouts:
             else:
                 start, pickled = value
                 # Unpickled now, while the build waits for other parts anyway.
-                self.numbered[index] = (start, self._unpickled(pickled) if start == self.starts[index] else None)
+                self.numbered[index] = (start, self._unpickled(index, start, pickled)
+                                        if start == self.starts[index] else None)
         return True
 
-    def _unpickled(self, pickled: bytes | None) -> list[Page] | None:
+    def _unpickled(self, index: int, start: int, pickled: bytes | None) -> list[Page] | None:
         if pickled is None:
             return None
-        pages = _PageUnpickler(io.BytesIO(pickled), self.fonts, self.image).load()
-        gc.freeze()  # see sections: laid-out pages are left out of garbage collection
+        try:
+            pages = internals.unpickled(pickled, self.fonts, self.image)
+        except internals.InternalsChanged:
+            return None  # laid out here instead
+        self.pickles[index] = (start, pickled)
+        freeze_kept(collect=False)  # see sections: laid-out pages are left out of garbage collection
         return pages
 
     def _here(self, index: int) -> Part:
         if index not in self.here:
             self.here[index] = self.lay_out(*self.tasks[index])
-            keep_out_of_collection()
+            freeze_kept()
         return self.here[index]
 
 
@@ -283,7 +283,7 @@ def _serve(pipe: Connection, lay_out: LayOut, fonts: FontConfiguration,
             else:
                 start, = arguments
                 part = parts.pop(index, None) or _cleanly(lambda: lay_out(*tasks[index]))
-                pickled = _cleanly(lambda: _pickled(part.numbered(start), fonts)) if part else None
+                pickled = _cleanly(lambda: internals.pickled(part.numbered(start), fonts)) if part else None
                 pipe.send(("pages", index, (start, pickled)))
                 del part
                 gc.collect()
@@ -309,54 +309,3 @@ def _cleanly(work: Callable[[], object]) -> object | None:
     finally:
         logger.removeHandler(handler)
     return None if Warned.happened else result
-
-
-def _pickled(pages: list[Page], fonts: FontConfiguration) -> bytes:
-    stream = io.BytesIO()
-    _PagePickler(stream, fonts).dump(pages)
-    return stream.getvalue()
-
-
-def _shared(kind: str, *arguments: str) -> None:
-    """Stands in a pickle for what the build supplies again (see `_PageUnpickler`)."""
-    raise AssertionError("resolved by _PageUnpickler")
-
-
-def _not_floated() -> bool:
-    return False
-
-
-class _PagePickler(pickle.Pickler):
-    def __init__(self, stream: io.BytesIO, fonts: FontConfiguration):
-        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self.fonts = fonts
-
-    def reducer_override(self, obj: object):
-        if obj is self.fonts:
-            return _shared, ("fonts",)
-        if type(obj) is SVGImage:
-            return _shared, ("image", obj._base_url)
-        if type(obj) is FunctionType and obj.__qualname__ == NOT_FLOATED:
-            return _shared, ("not floated",)
-        return NotImplemented
-
-
-class _PageUnpickler(pickle.Unpickler):
-    def __init__(self, stream: io.BytesIO, fonts: FontConfiguration, image: Callable[[str], SVGImage]):
-        super().__init__(stream)
-        # Not a bound method: the unpickler's memo would hold it, and so the unpickler
-        # itself, in a cycle that kept every unpickler and its memo until a full collection.
-        self.supplied = partial(_supplied, fonts, image)
-
-    def find_class(self, module: str, name: str):
-        if (module, name) == (__name__, "_shared"):
-            return self.supplied
-        return super().find_class(module, name)
-
-
-def _supplied(fonts: FontConfiguration, image: Callable[[str], SVGImage], kind: str, *arguments: str) -> object:
-    if kind == "fonts":
-        return fonts
-    if kind == "image":
-        return image(arguments[0])
-    return _not_floated

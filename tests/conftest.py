@@ -68,11 +68,8 @@ class Printing:
         return self.book.opening + body + (SENTINEL if ends_on_verso else "") + self.book.closing
 
     def pdf(self, pages: list) -> bytes:
-        """As the build writes them: fonts subset by HarfBuzz, so no time stamp in them."""
-        from builder.pdf import _subset_with_harfbuzz
-
-        with _subset_with_harfbuzz():
-            return self.document.copy(pages).write_pdf()
+        """As the build writes them (fonts subset by HarfBuzz: no time stamp in them)."""
+        return self.document.copy(pages).write_pdf()
 
 
 @pytest.fixture(scope="session")

@@ -465,3 +465,69 @@ def test_the_command_in_a_fresh_process_reports_a_yaml_error(project: Path) -> N
     edit(project / "manuscript/awards.yaml", "awards:", "awards: [")
     done = subprocess.run([sys.executable, "-m", "builder", "build"], cwd=project, capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.startswith("manuscript/awards.yaml:") and " Y006 " in done.stderr
+
+
+# The EPUB alone needs only where the print pages fall: no PDF is drawn for it.
+
+def test_the_epub_alone_draws_no_pdf_and_is_the_epub_of_a_full_build(project: Path, capsys, monkeypatch,
+                                                                     fixture_build) -> None:
+    def drawn(*arguments, **options):
+        raise AssertionError("the PDF was drawn for an EPUB-only build")
+
+    monkeypatch.setattr("weasyprint.Document.write_pdf", drawn)
+    code, err, _ = run(capsys, "build", "--epub")
+    assert (code, err) == (0, [])
+    assert sorted(p.name for p in (project / "output").iterdir() if not p.name.startswith(".")) == ["ada-example.epub"]
+    epub = next(data for path, data in fixture_build.files.items() if path.suffix == ".epub")
+    assert (project / "output/ada-example.epub").read_bytes() == epub
+
+
+def test_the_epub_after_a_full_build_takes_the_page_places_from_the_kept_layouts(project: Path, capsys,
+                                                                               monkeypatch) -> None:
+    good_build(capsys)
+    epub = (project / "output/ada-example.epub").read_bytes()
+    (project / "output/ada-example.epub").unlink()
+
+    def laid_out(*arguments, **options):
+        raise AssertionError("a part was laid out again")
+
+    monkeypatch.setattr("weasyprint.HTML.render", laid_out)
+    code, err, _ = run(capsys, "build", "--epub")
+    assert (code, err) == (0, [])
+    assert (project / "output/ada-example.epub").read_bytes() == epub
+
+
+def test_a_library_upgrade_means_a_rebuild(project: Path, capsys, monkeypatch) -> None:
+    from builder import freshness
+
+    good_build(capsys)
+    installed = freshness.versions()
+    monkeypatch.setattr(freshness, "versions", lambda: {**installed, "weasyprint": "71.0"})
+    good_build(capsys)
+
+
+def test_a_build_stopped_by_its_time_limit_leaves_no_alarm_behind(project: Path, capsys) -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    edit(project / "manuscript/templates/chapters/work.html.j2", "It won",
+         "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}It won")
+    assert run(capsys, "build", "--max-seconds", "1")[0] == 1
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_a_new_process_after_an_edit_builds_what_a_fresh_build_does(project: Path) -> None:
+    # The second process lays out only the edited chapter (and the front matter) from the
+    # layouts the first one kept on disk.
+    def built() -> dict[str, bytes]:
+        done = subprocess.run([sys.executable, "-m", "builder", "build"], cwd=project, capture_output=True,
+                              text=True, timeout=300)
+        assert (done.returncode, done.stderr) == (0, "")
+        return {name: data for name, data in snapshot(project / "output").items() if not name.startswith(".")}
+
+    built()
+    edit(project / "manuscript/facts.yaml", "place: Testville", "place: Testburg")
+    kept = built()
+    shutil.rmtree(project / "output")
+    assert built() == kept

@@ -1,17 +1,26 @@
 """The book laid out part by part: it prints as the single document does, an edit lays out
-only what it touched, and a build from the cache is byte for byte a fresh build."""
+only what it touched, in a watch or in a new process (from the layouts kept on disk), and a
+build from either cache is byte for byte a fresh build; a damaged or stale store is never
+trusted; with WeasyPrint's public API alone, the book is the same."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from builder.build import Artifacts, Project, produce
+from builder import freshness
+from builder import weasyprint_internals as internals
+from builder.build import LAYOUTS, Artifacts, Project, produce
 from builder.problems import ManuscriptError
 from builder.sections import LayoutCache, anchor_pages
 
@@ -144,3 +153,126 @@ def test_a_long_book_reports_its_layout_at_each_tenth(project: Project) -> None:
     assert [parts for parts, _ in progress] == [f"laying out: {n} of 34 parts" for n in range(3, 34, 3)]
     pages = [int(count.split()[0]) for _, count in progress]
     assert pages == sorted(set(pages))
+
+
+# The layouts kept on disk: what a new process (`builder build` after an edit) starts from.
+
+def stored_build(project: Project) -> tuple[Artifacts, LayoutCache]:
+    """A build as a new process makes it: nothing in memory, the output folder's store on disk;
+    checked to be byte for byte what a fresh build gives."""
+    cache = LayoutCache(project.output / LAYOUTS)
+    kept = produce(project, cache=cache)
+    assert kept.files == produce(project).files
+    return kept, cache
+
+
+def test_a_new_process_lays_out_only_the_edited_part_and_the_front(project: Project) -> None:
+    stored_build(project)
+    edit(project.manuscript / "facts.yaml", "place: Testville", "place: Testburg")
+    again, cache = stored_build(project)
+    assert (cache.laid_out, cache.part_count) == (2, 7)  # the front matter is laid out by every process
+    assert "born in Testburg" in " ".join(page_texts(again.layout.pdf))
+    _, cache = stored_build(project)
+    assert cache.laid_out == 1
+
+
+def test_a_library_upgrade_lays_everything_out_again(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored_build(project)
+    installed = freshness.versions()
+    monkeypatch.setattr(freshness, "versions", lambda: {**installed, "weasyprint": "71.0"})
+    _, cache = stored_build(project)
+    assert cache.laid_out == cache.part_count == 7
+
+
+def test_a_damaged_part_in_the_store_is_laid_out_again(project: Project) -> None:
+    stored_build(project)
+    [damaged, *_] = sorted((project.output / LAYOUTS).glob("*.pages"))
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    _, cache = stored_build(project)
+    assert cache.laid_out == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-count"])
+def test_a_damaged_store_index_is_never_trusted(project: Project, damage: str) -> None:
+    stored_build(project)
+    index = project.output / LAYOUTS / "index.json"
+    if damage == "garbage":
+        index.write_bytes(b"\x00not json")
+    elif damage == "truncated":
+        index.write_bytes(index.read_bytes()[:100])
+    else:  # well formed, its checksum made to match, and wrong: a part said one page longer
+        stored = json.loads(index.read_text())
+        entry = next(iter(stored["parts"].values()))
+        entry["count"] += 1
+        stored["sha"] = hashlib.sha256(json.dumps([stored["parts"], stored["fronts"], stored["numbers"]],
+                                                  sort_keys=True).encode()).hexdigest()
+        index.write_text(json.dumps(stored))
+    stored_build(project)
+
+
+def test_the_store_is_written_whole_or_not_at_all(project: Project) -> None:
+    stored_build(project)
+    folder = project.output / LAYOUTS
+    assert (folder / "index.json").is_file() and len(list(folder.glob("*.pages"))) == 6
+    assert not [path for path in folder.iterdir() if path.name.endswith(".part")]
+
+
+# The public API alone: what the builder does on a WeasyPrint whose internals it does not know.
+
+PUBLIC_BUILD = """
+import json, sys
+from pathlib import Path
+from builder.build import Project, produce
+from builder import weasyprint_internals
+lines = []
+built = produce(Project(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])), report=lines.append)
+for path, data in built.files.items():
+    Path(sys.argv[3], path.name).write_bytes(data)
+print(json.dumps({"problem": weasyprint_internals.PROBLEM, "lines": lines, "pages": built.layout.page_count,
+                  "anchors": built.layout.anchor_pages}))
+"""
+
+
+def built_with_the_public_api(manuscript: Path, out: Path) -> dict:
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", PUBLIC_BUILD, str(manuscript), str(PROJECT / "styles"), str(out)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, internals.FORCED_OFF: "1"})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", ["fixture_build", "real_build"])
+def test_the_public_api_alone_makes_the_same_book(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    fast: Artifacts = request.getfixturevalue(name)
+    manuscript = FIXTURES / "minimal" if name == "fixture_build" else PROJECT / "manuscript"
+    public = built_with_the_public_api(manuscript, tmp_path / "out")
+    assert public["problem"] == f"{internals.FORCED_OFF} is set"
+    said = [line for line in public["lines"] if "public API" in line]
+    assert len(said) == 1 and "slower, the same book" in said[0]
+    assert (public["pages"], public["anchors"]) == (fast.layout.page_count, fast.layout.anchor_pages)
+    files = {path.name: data for path, data in fast.files.items()}
+    pdf = (tmp_path / "out" / next(n for n in files if n.endswith(".pdf"))).read_bytes()
+    assert page_texts(pdf) == page_texts(fast.layout.pdf)  # folios, contents numbers, notes
+    # The EPUB takes only where the pages fall from the layout: byte for byte the same.
+    epub = next(n for n in files if n.endswith(".epub"))
+    assert (tmp_path / "out" / epub).read_bytes() == files[epub]
+
+
+def test_internals_that_fail_while_used_give_way_to_the_public_api(project: Project,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = produce(project)
+    monkeypatch.setattr(internals, "PROBLEM", None)  # put back after the test: the fallback sets it
+
+    def changed(*arguments):
+        raise internals.InternalsChanged("page_maker is not as expected")
+
+    monkeypatch.setattr(internals, "renumber", changed)
+    lines: list[str] = []
+    public = produce(project, report=lines.append)
+    assert [line for line in lines if "public API" in line] == [
+        "laying the book out with WeasyPrint's public API only (page_maker is not as expected): slower, the same book"]
+    assert public.layout.anchor_pages == fresh.layout.anchor_pages
+    assert page_texts(public.layout.pdf) == page_texts(fresh.layout.pdf)

@@ -12,6 +12,7 @@ import pytest
 from weasyprint.images import SVGImage
 
 from builder import parts, workers
+from builder import weasyprint_internals as internals
 from builder.workers import Layouts
 
 from .conftest import Printing
@@ -34,16 +35,17 @@ def laid_out(printing: Printing, lay_out, bodies: list[str]) -> tuple[list[list]
     """Every part's pages, numbered from page 7 on, and the layouts that made them."""
     front = parts.lay_out(printing.html(printing.book.front, True), printing.sheets, printing.render, True)
 
-    def image(url: str) -> SVGImage:
-        return front.context.get_image_from_uri(url=url)
-
-    with Layouts(lay_out, printing.fonts, image) as layouts:
+    with Layouts(lay_out, printing.fonts, images_of(front)) as layouts:
         layouts.start({index: (body, True) for index, body in enumerate(bodies)})
         start = 7
         for index in range(len(bodies)):
             layouts.place({index: start})
             start += layouts.extent(index)[0]
         return [layouts.pages(index) for index in range(len(bodies))], layouts
+
+
+def images_of(front: parts.Part):
+    return internals.images_of(internals.layout_context(front.document))
 
 
 def lay_out_with(printing: Printing):
@@ -157,7 +159,7 @@ def test_a_thread_of_the_process_s_own_does_not_stop_the_forks() -> None:
 def test_parts_handed_out_later_go_to_workers_forked_then(printing: Printing, bodies) -> None:
     # A worker is sent only a part's index: it has the HTML of the parts it was forked with.
     front = parts.lay_out(printing.html(printing.book.front, True), printing.sheets, printing.render, True)
-    with Layouts(lay_out_with(printing), printing.fonts, lambda url: front.context.get_image_from_uri(url=url)) as layouts:
+    with Layouts(lay_out_with(printing), printing.fonts, images_of(front)) as layouts:
         layouts.start({0: (bodies[0], True), 1: (bodies[1], True)})
         first = [layouts.extent(index) for index in (0, 1)]
         layouts.start({2: (bodies[2], True), 3: (bodies[0], True)})
