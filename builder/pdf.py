@@ -35,8 +35,9 @@ from .problems import ManuscriptError, Problem, display_path
 
 EDITIONS = {
     "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True},
-    # PDF/X needs an output intent; WeasyPrint ships an sRGB profile to use as one.
-    "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
+    # PDF/X-4 for the press: its output intent is the stylesheet's device-cmyk profile,
+    # a printing condition (print-shop.css), not WeasyPrint's sRGB, a display profile.
+    "print": {"pdf_variant": "pdf/x-4", "output_intent": "device-cmyk"},
 }
 # The one message about the machine rather than the book: a face HarfBuzz cannot
 # subset goes to fontTools, and WeasyPrint says so.
@@ -165,11 +166,12 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
     book = sections.cut(html)
 
     def stylesheets(fonts: FontConfiguration) -> list[CSS]:
-        return [CSS(url=url, url_fetcher=fetcher, font_config=fonts) for url in book.stylesheets]
+        return [CSS(url=url, url_fetcher=fetcher, font_config=fonts, color_profiles=cache.color_profiles)
+                for url in book.stylesheets]
 
     def render(part: str, sheets: list[CSS]) -> Document:
         return HTML(string=part, base_url=str(base) + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=cache.fonts, **options)
+            stylesheets=sheets, font_config=cache.fonts, color_profiles=cache.color_profiles, **options)
 
     try:
         with _reported(places):
@@ -196,6 +198,10 @@ def write(book: LaidOutBook) -> Layout:
             pdf = book.document.write_pdf(**book.options)
     finally:
         gc.unfreeze()
+    if book.options.get("pdf_variant", "").startswith("pdf/x-"):
+        from . import printfile  # pikepdf is loaded for a press's file only
+
+        pdf = printfile.finish(pdf)
     return Layout(**vars(book.placement), pdf=pdf)
 
 

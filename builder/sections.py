@@ -101,6 +101,9 @@ class LayoutCache:
         self.fresh: set[tuple[str, int]] = set()
         self.numbers: dict[str, int] = {}
         self.fonts = FontConfiguration()
+        # The sheets' @color-profile rules: WeasyPrint reads them into the dict given to CSS()
+        # and writes the output intent from the dict given to render(): it must be this one.
+        self.color_profiles: dict = {}
         self.sheets: list[CSS] = []
         # Of the last build's parts, how many there were and how many were laid out anew.
         self.part_count = self.laid_out = 0
@@ -132,7 +135,7 @@ class LayoutCache:
     def forget(self) -> None:
         """After a failed build, or for new stylesheets: lay everything out again next time."""
         self.stamp, self.parts, self.numbers = None, {}, {}
-        self.fonts = FontConfiguration()
+        self.fonts, self.color_profiles = FontConfiguration(), {}
 
 
 @dataclass(frozen=True)
