@@ -31,8 +31,9 @@ from PIL import ImageCms
 REGISTRATION = Name("/Registration")
 # Where a registered printing condition (FOGRA39, GRACoL2013, …) is defined.
 ICC_REGISTRY = "http://www.color.org"
-# WeasyPrint's XMP document id: xmp.did: and a random uuid4.
-RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# WeasyPrint's XMP document id (xmp.did: and a random uuid4), and the trailer's file id,
+# which pydyf makes from the file's bytes and so from that uuid too.
+RANDOM_IDS = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|/ID\s*\[[^\]]*\]")
 # WeasyPrint's crop marks set 0 0 0 rg / RG: each becomes the registration colour at full tint.
 RGB_BLACK = {"rg": ("cs", "scn"), "RG": ("CS", "SCN")}
 SETS_COLOUR = {"rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "SC", "scn", "SCN"}
@@ -43,8 +44,12 @@ PATH_ONLY = SETS_COLOUR | {"q", "Q", "cm", "gs", "w", "d", "J", "j", "M", "m", "
 
 def finish(pdf: bytes) -> bytes:
     """The PDF/X file WeasyPrint wrote, made ready for the press."""
-    document_id = _content_id(pdf)
+    digest = _content_digest(pdf)
+    document_id = f"uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
     with pikepdf.open(io.BytesIO(pdf)) as book:
+        # The file id's first half names the document; qpdf keeps it and makes the second
+        # half from the bytes it writes.
+        book.trailer.ID = Array([String(digest[:16]), String(digest[:16])])
         _registration_marks(book)
         _drop_unused_colour_spaces(book)
         _describe_output_intent(book)
@@ -58,10 +63,9 @@ def finish(pdf: bytes) -> bytes:
     return finished.getvalue()
 
 
-def _content_id(pdf: bytes) -> str:
-    """A uuid that only the file's content decides: its bytes with the random id left out."""
-    digest = hashlib.sha256(RANDOM_DOCUMENT_ID.sub(b"", pdf)).digest()
-    return f"uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
+def _content_digest(pdf: bytes) -> bytes:
+    """What only the file's content decides: a hash of its bytes with the random ids left out."""
+    return hashlib.sha256(RANDOM_IDS.sub(b"", pdf)).digest()
 
 
 def _registration_marks(book: pikepdf.Pdf) -> None:
