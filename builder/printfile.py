@@ -8,6 +8,8 @@ after the PDF is written:
 - the colour spaces WeasyPrint puts in every resource dictionary whether used
   or not (two Lab spaces) are dropped when no content uses them, so the file
   names no RGB or Lab colour at all;
+- the links WeasyPrint writes as annotations are taken out: PDF/X allows none but
+  printer's marks and trap networks where the page prints, and paper has no links;
 - the output intent is described: its condition as the profile's description
   and the ICC's registry as where its identifier is defined (WeasyPrint writes
   the profile's model tag, e.g. "FOGRA39", as the identifier and nothing else);
@@ -29,6 +31,8 @@ from pikepdf import Array, Dictionary, Name, Operator, String
 from PIL import ImageCms
 
 REGISTRATION = Name("/Registration")
+# The annotations PDF/X allows where the page prints.
+PRINTABLE_ANNOTATIONS = (Name("/PrinterMark"), Name("/TrapNet"))
 # Where a registered printing condition (FOGRA39, GRACoL2013, …) is defined.
 ICC_REGISTRY = "http://www.color.org"
 # WeasyPrint's XMP document id (xmp.did: and a random uuid4), and the trailer's file id,
@@ -53,6 +57,7 @@ def finish(pdf: bytes) -> bytes:
         # half from the bytes it writes.
         book.trailer.ID = Array([String(digest[:16]), String(digest[:16])])
         _registration_marks(book)
+        _drop_annotations(book)
         _drop_unused_colour_spaces(book)
         _describe_output_intent(book)
         with book.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
@@ -141,6 +146,18 @@ def _recolour(form: pikepdf.Object) -> None:
         else:
             recoloured.append((operands, operator))
     form.write(zlib.compress(pikepdf.unparse_content_stream(recoloured), 9), filter=Name.FlateDecode)
+
+
+def _drop_annotations(book: pikepdf.Pdf) -> None:
+    for page in book.pages:
+        annotations = page.obj.get("/Annots")
+        if annotations is None:
+            continue
+        kept = [a for a in annotations if a.get("/Subtype") in PRINTABLE_ANNOTATIONS]
+        if kept:
+            page.obj.Annots = Array(kept)
+        else:
+            del page.obj["/Annots"]
 
 
 def _drop_unused_colour_spaces(book: pikepdf.Pdf) -> None:

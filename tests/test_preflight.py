@@ -296,6 +296,13 @@ def test_trim_and_bleed_boxes_on_every_page_are_consistent(printed: PrintFile) -
         first = first or boxes
 
 
+def test_no_annotation_where_the_page_prints(printed: PrintFile) -> None:
+    """PDF/X allows only printer's marks and trap networks inside the bleed box."""
+    for number, page in enumerate(printed.pdf.pages, start=1):
+        kinds = [str(a.get("/Subtype")) for a in page.obj.get("/Annots", [])]
+        assert set(kinds) <= {"/PrinterMark", "/TrapNet"}, f"page {number}: {kinds}"
+
+
 # ---- Fonts --------------------------------------------------------------------------
 
 def test_every_font_is_embedded(printed: PrintFile) -> None:

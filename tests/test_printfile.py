@@ -54,6 +54,13 @@ def test_rgb_the_page_itself_paints_is_left_for_the_preflight() -> None:
     assert rgb_operators(after) == ["rg", "RG"]
 
 
+def test_links_are_taken_out() -> None:
+    before = opened(pdf_x("<p><a href='#there'>A link</a></p><p id='there'>There</p>"))
+    assert [str(a.Subtype) for a in before.pages[0].Annots] == ["/Link"]
+    after = opened(finish(pdf_x("<p><a href='#there'>A link</a></p><p id='there'>There</p>")))
+    assert "/Annots" not in after.pages[0].obj
+
+
 def test_unused_lab_spaces_are_dropped_and_used_ones_kept() -> None:
     plain = opened(finish(pdf_x("<p>Text</p>")))
     assert not {"/lab-d50", "/lab-d65"} & set(plain.pages[0].Resources.ColorSpace.keys())
