@@ -396,6 +396,7 @@ XMP = {"pdfxid": "http://www.npes.org/pdfx/ns/id/", "xmpMM": "http://ns.adobe.co
 
 def test_the_file_declares_pdf_x4_with_stable_ids(printed: PrintFile) -> None:
     pdf = printed.pdf
+    assert pdf.pdf_version == "1.6", "PDF/X-4 is PDF 1.6"
     assert not pdf.is_encrypted
     with pdf.open_metadata() as xmp:
         assert xmp.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
