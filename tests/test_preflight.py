@@ -209,13 +209,19 @@ def test_the_preflight_finds_rgb_where_there_is_some(tmp_path: Path) -> None:
 
 
 def test_text_rules_and_tints_are_in_cmyk(printed: PrintFile) -> None:
-    """What is painted is painted in DeviceCMYK (the crop marks aside: see below)."""
-    painted = set()
+    """What the pages and their forms paint is painted in DeviceCMYK, but for the crop
+    marks' registration colour (see below); no colour is set by a device-gray or RGB
+    shorthand operator either."""
+    painted, shorthands = set(), set()
     for page in printed.pdf.pages:
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if str(operator) in ("cs", "CS"):
-                painted.add(str(operands[0]))
-    assert painted == {"/DeviceCMYK"}
+        forms = [x for x in page.Resources.get("/XObject", {}).values() if x.get("/Subtype") == "/Form"]
+        for stream in [page.obj, *forms]:
+            for operands, operator in pikepdf.parse_content_stream(stream):
+                if str(operator) in ("cs", "CS"):
+                    painted.add(str(operands[0]))
+                elif str(operator) in ("g", "G", "rg", "RG", "k", "K"):
+                    shorthands.add(str(operator))
+    assert painted == {"/DeviceCMYK", "/Registration"} and shorthands == set()
 
 
 def test_crop_marks_print_on_every_plate(printed: PrintFile) -> None:
