@@ -210,8 +210,8 @@ def test_the_preflight_finds_rgb_where_there_is_some(tmp_path: Path) -> None:
 
 def test_text_rules_and_tints_are_in_cmyk(printed: PrintFile) -> None:
     """What the pages and their forms paint is painted in DeviceCMYK, but for the crop
-    marks' registration colour (see below); no colour is set by a device-gray or RGB
-    shorthand operator either."""
+    marks' registration colour (see below); no colour is set by a gray or RGB
+    operator either."""
     painted, shorthands = set(), set()
     for page in printed.pdf.pages:
         forms = [x for x in page.Resources.get("/XObject", {}).values() if x.get("/Subtype") == "/Form"]
@@ -219,7 +219,7 @@ def test_text_rules_and_tints_are_in_cmyk(printed: PrintFile) -> None:
             for operands, operator in pikepdf.parse_content_stream(stream):
                 if str(operator) in ("cs", "CS"):
                     painted.add(str(operands[0]))
-                elif str(operator) in ("g", "G", "rg", "RG", "k", "K"):
+                elif str(operator) in ("g", "G", "rg", "RG"):
                     shorthands.add(str(operator))
     assert painted == {"/DeviceCMYK", "/Registration"} and shorthands == set()
 
