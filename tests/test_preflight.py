@@ -212,9 +212,11 @@ def test_text_rules_and_tints_are_in_cmyk(printed: PrintFile) -> None:
     """What the pages and their forms paint is painted in DeviceCMYK, but for the crop
     marks' registration colour (see below); no colour is set by a gray or RGB
     operator either."""
-    painted, shorthands = set(), set()
+    painted, shorthands, seen = set(), set(), set()
     for page in printed.pdf.pages:
-        forms = [x for x in page.Resources.get("/XObject", {}).values() if x.get("/Subtype") == "/Form"]
+        forms = [x for x in page.Resources.get("/XObject", {}).values()
+                 if x.get("/Subtype") == "/Form" and x.objgen not in seen]
+        seen.update(form.objgen for form in forms)
         for stream in [page.obj, *forms]:
             for operands, operator in pikepdf.parse_content_stream(stream):
                 if str(operator) in ("cs", "CS"):
