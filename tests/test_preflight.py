@@ -229,14 +229,21 @@ def test_text_rules_and_tints_are_in_cmyk(printed: PrintFile) -> None:
 def test_crop_marks_print_on_every_plate(printed: PrintFile) -> None:
     """The marks WeasyPrint draws outside the bleed are in the registration colour, a
     Separation "All", on every page."""
+    strokes_registration: dict[tuple[int, int], bool] = {}
+
+    def registration_stroke(form, spaces) -> bool:
+        if form.objgen not in strokes_registration:
+            named = {name for name, space in spaces.items() if isinstance(space, pikepdf.Array)
+                     and space[0] == "/Separation" and space[1] == "/All"}
+            strokes_registration[form.objgen] = any(str(op) == "CS" and operands[0] in named
+                                                    for operands, op in pikepdf.parse_content_stream(form))
+        return strokes_registration[form.objgen]
+
     for number, page in enumerate(printed.pdf.pages, start=1):
-        spaces = page.Resources.get("/ColorSpace", {})
-        registration = [name for name, space in spaces.items()
-                        if isinstance(space, pikepdf.Array) and space[0] == "/Separation" and space[1] == "/All"]
-        marked = [name for name, form in page.Resources.get("/XObject", {}).items()
-                  if any(str(op) == "CS" and operands[0] in registration
-                         for operands, op in pikepdf.parse_content_stream(form))]
-        assert registration and marked, f"page {number} has no crop marks in the registration colour"
+        forms, spaces = page.Resources.get("/XObject", {}), page.Resources.get("/ColorSpace", {})
+        painted = [forms[operands[0]] for operands, op in pikepdf.parse_content_stream(page) if str(op) == "Do"]
+        assert any(registration_stroke(form, spaces) for form in painted), \
+            f"page {number} has no crop marks in the registration colour"
 
 
 # ---- Output intent ------------------------------------------------------------------
