@@ -47,6 +47,7 @@ def print_build(manuscript: Path, output: Path, styles: Path = STYLES):
 @dataclass
 class PrintFile:
     trim: str  # the profile's trim size, e.g. 6x9
+    date: str  # the build's date (SOURCE_DATE_EPOCH or the edition's), as XMP writes it
     data: bytes
     again: bytes  # a second build of the same manuscript
     path: Path  # the file on disk, for the command-line checkers
@@ -65,7 +66,8 @@ def printed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     second = print_build(manuscript, tmp_path_factory.mktemp("print-2"))
     path = tmp_path_factory.mktemp("print-file") / "print.pdf"
     path.write_bytes(first.layout.pdf)
-    return PrintFile(first.context.manuscript.profile.trim, first.layout.pdf, second.layout.pdf, path)
+    return PrintFile(first.context.manuscript.profile.trim, first.context.build_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     first.layout.pdf, second.layout.pdf, path)
 
 
 # ---- Colour -------------------------------------------------------------------------
@@ -419,7 +421,7 @@ def test_the_file_declares_pdf_x4_with_stable_ids(printed: PrintFile) -> None:
         assert xmp.get("xmpMM:DocumentID", "").startswith("uuid:")
         assert xmp.get("xmpMM:DocumentID") == xmp.get("xmpMM:InstanceID")
         assert xmp.get("xmpMM:VersionID") and xmp.get("xmpMM:RenditionClass")
-        assert xmp.get("xmp:MetadataDate") == xmp.get("xmp:ModifyDate")
+        assert xmp.get("xmp:MetadataDate") == xmp.get("xmp:ModifyDate") == printed.date, "not the time of the build"
     assert str(pdf.docinfo.Trapped) == "/False" and str(pdf.docinfo.Title)
     assert "/Filter" not in pdf.Root.Metadata, "the XMP packet stays readable as text"
 
