@@ -15,7 +15,8 @@ after the PDF is written:
   the profile's model tag, e.g. "FOGRA39", as the identifier and nothing else);
 - the XMP document id, a random uuid in WeasyPrint, is derived from the file's
   content, and the trailer id likewise, so two builds of one book are
-  byte-identical.
+  byte-identical (and so is the embedded profile, which lcms writes differently
+  once it has been read).
 """
 
 from __future__ import annotations
@@ -35,12 +36,11 @@ REGISTRATION = Name("/Registration")
 PRINTABLE_ANNOTATIONS = (Name("/PrinterMark"), Name("/TrapNet"))
 # Where a registered printing condition (FOGRA39, GRACoL2013, …) is defined.
 ICC_REGISTRY = "http://www.color.org"
-# WeasyPrint's XMP document id (xmp.did: and a random uuid4), and the trailer's file id,
-# which pydyf makes from the file's bytes and so from that uuid too.
-RANDOM_IDS = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|/ID\s*\[[^\]]*\]")
 # WeasyPrint's crop marks set 0 0 0 rg / RG: each becomes the registration colour at full tint.
 RGB_BLACK = {"rg": ("cs", "scn"), "RG": ("CS", "SCN")}
-FIRST_DO = re.compile(rb"\sDo\b")
+# A page's crop marks are painted in its first lines: this many bytes hold them.
+HEAD = 2048
+PAINTS_FORM = re.compile(rb"\sDo\b")
 SETS_SPACE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+(?:cs|CS)\b")
 SETS_COLOUR = {"rg", "RG", "g", "G", "k", "K", "cs", "CS", "sc", "SC", "scn", "SCN"}
 # All a crop mark needs: graphics state, paths and their painting.
@@ -50,53 +50,58 @@ PATH_ONLY = SETS_COLOUR | {"q", "Q", "cm", "gs", "w", "d", "J", "j", "M", "m", "
 
 def finish(pdf: bytes) -> bytes:
     """The PDF/X file WeasyPrint wrote, made ready for the press."""
-    digest = _content_digest(pdf)
-    document_id = f"uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
     with pikepdf.open(io.BytesIO(pdf)) as book:
-        # The file id's first half names the document; qpdf keeps it and makes the second
-        # half from the bytes it writes.
-        book.trailer.ID = Array([String(digest[:16]), String(digest[:16])])
         _registration_marks(book)
         _drop_annotations(book)
         _drop_unused_colour_spaces(book)
         _describe_output_intent(book)
-        with book.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-            xmp["xmpMM:DocumentID"] = document_id
-            xmp["xmpMM:InstanceID"] = document_id
-        finished = io.BytesIO()
-        # compress_streams=False leaves WeasyPrint's compression as it is, and the XMP
-        # packet uncompressed, where preflight tools look for it.
-        book.save(finished, deterministic_id=True, compress_streams=False)
+        # The ids are made from the finished file written with blank ones.
+        _set_ids(book, bytes(16))
+        _set_ids(book, hashlib.sha256(_saved(book)).digest()[:16])
+        return _saved(book)
+
+
+def _set_ids(book: pikepdf.Pdf, digest: bytes) -> None:
+    """The XMP document and instance ids, and the file id's first half, which qpdf keeps
+    (it makes the second half from the bytes it writes)."""
+    book.trailer.ID = Array([String(digest), String(digest)])
+    document_id = f"uuid:{uuid.UUID(bytes=digest, version=4)}"
+    with book.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["xmpMM:DocumentID"] = document_id
+        xmp["xmpMM:InstanceID"] = document_id
+
+
+def _saved(book: pikepdf.Pdf) -> bytes:
+    finished = io.BytesIO()
+    # compress_streams=False leaves WeasyPrint's compression as it is, and the XMP packet
+    # uncompressed, where preflight tools look for it.
+    book.save(finished, deterministic_id=True, compress_streams=False)
     return finished.getvalue()
-
-
-def _content_digest(pdf: bytes) -> bytes:
-    """What only the file's content decides: a hash of its bytes with the random ids left out."""
-    return hashlib.sha256(RANDOM_IDS.sub(b"", pdf)).digest()
 
 
 def _registration_marks(book: pikepdf.Pdf) -> None:
     """Set WeasyPrint's crop marks in the registration colour.
 
-    They are the form each page paints first, before anything else, covering its whole
-    media box, and made of paths in RGB black only. Anything else in RGB is left as it
-    is, for the preflight to report."""
+    They are the forms a page paints first, before anything else, each covering its
+    whole media box and made of paths in RGB black only (a page laid out again from
+    `builder watch`'s cache paints them twice). Anything else in RGB is left as it is,
+    for the preflight to report."""
     for page in book.pages:
-        form = _first_form_covering_the_page(book, page)
-        if form is not None and _is_crop_marks(form):
-            _add_registration(form.Resources)
-            _recolour(form)
+        for form in _first_forms_covering_the_page(book, page):
+            if _is_crop_marks(form):
+                _add_registration(form.Resources)
+                _recolour(form)
 
 
-def _first_form_covering_the_page(book: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Object | None:
+def _first_forms_covering_the_page(book: pikepdf.Pdf, page: pikepdf.Page) -> list[pikepdf.Object]:
     content = page.obj.Contents
-    data = content.read_bytes() if isinstance(content, pikepdf.Stream) else b""
-    first_paint = FIRST_DO.search(data)
-    if first_paint is None:
-        return None
-    # Only what comes before the first form is read: parsing whole pages took most of the time.
-    ctm, saved = pikepdf.Matrix(), []
-    for operands, operator in pikepdf.parse_content_stream(pikepdf.Stream(book, data[:first_paint.end()])):
+    data = content.read_bytes()[:HEAD] if isinstance(content, pikepdf.Stream) else b""
+    forms = [match.end() for match in PAINTS_FORM.finditer(data)]
+    if not forms:
+        return []
+    # Only the page's first lines are read: parsing whole pages took most of the time.
+    ctm, saved, found = pikepdf.Matrix(), [], []
+    for operands, operator in pikepdf.parse_content_stream(pikepdf.Stream(book, data[:forms[-1]])):
         op = str(operator)
         if op == "q":
             saved.append(ctm)
@@ -106,18 +111,21 @@ def _first_form_covering_the_page(book: pikepdf.Pdf, page: pikepdf.Page) -> pike
             ctm = pikepdf.Matrix(*map(float, operands)) @ ctm
         elif op == "Do":
             form = page.Resources.get("/XObject", {}).get(str(operands[0]))
-            if form is None or form.get("/Subtype") != "/Form":
-                return None
-            x0, y0, x1, y1 = map(float, form.BBox)
-            corners = [ctm.transform(pikepdf.Matrix(*map(float, form.get("/Matrix", [1, 0, 0, 1, 0, 0])))
-                                     .transform((x, y))) for x, y in ((x0, y0), (x1, y1))]
-            box = [min(c[0] for c in corners), min(c[1] for c in corners),
-                   max(c[0] for c in corners), max(c[1] for c in corners)]
-            covers = all(abs(a - float(b)) < 0.01 for a, b in zip(box, page.MediaBox))
-            return form if covers else None
+            if form is None or form.get("/Subtype") != "/Form" or not _covers(form, ctm, page.MediaBox):
+                break
+            found.append(form)
         elif op not in ("gs", "w", "d", "J", "j", "M", "BDC", "BMC", "EMC", "MP", "DP"):
-            return None  # something was painted first
-    return None
+            break  # something else was painted
+    return found
+
+
+def _covers(form: pikepdf.Object, ctm: pikepdf.Matrix, media_box: pikepdf.Array) -> bool:
+    x0, y0, x1, y1 = map(float, form.BBox)
+    matrix = pikepdf.Matrix(*map(float, form.get("/Matrix", [1, 0, 0, 1, 0, 0])))
+    corners = [ctm.transform(matrix.transform((x, y))) for x, y in ((x0, y0), (x1, y1))]
+    box = [min(c[0] for c in corners), min(c[1] for c in corners),
+           max(c[0] for c in corners), max(c[1] for c in corners)]
+    return all(abs(a - float(b)) < 0.01 for a, b in zip(box, media_box))
 
 
 def _is_crop_marks(form: pikepdf.Object) -> bool:
@@ -230,11 +238,19 @@ def _family(space: pikepdf.Object) -> str:
 
 
 def _describe_output_intent(book: pikepdf.Pdf) -> None:
+    """Name the condition, and embed the profile as lcms writes it once its names are read.
+
+    lcms writes again every tag that was read, and copies the others: WeasyPrint reads the
+    model tag while writing the PDF, so the profile it embedded differed between the first
+    build of a `builder watch` and the next ones. Written here after reading both names,
+    it is the same whatever was read before."""
     for intent in book.Root.get("/OutputIntents", []):
-        profile = intent.get("/DestOutputProfile")
-        if profile is None:
+        stream = intent.get("/DestOutputProfile")
+        if stream is None:
             continue
-        description = ImageCms.ImageCmsProfile(io.BytesIO(profile.read_bytes())).profile.profile_description
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(stream.read_bytes()))
+        description, _ = profile.profile.profile_description, profile.profile.model
+        stream.write(zlib.compress(profile.tobytes(), 9), filter=Name.FlateDecode)
         intent.OutputCondition = String(description)
         intent.Info = String(description)
         intent.RegistryName = String(ICC_REGISTRY)

@@ -442,3 +442,16 @@ def test_ghostscript_renders_every_page_without_complaint(printed: PrintFile) ->
 
 def test_two_print_builds_are_byte_identical(printed: PrintFile) -> None:
     assert printed.data == printed.again
+
+
+def test_a_print_build_from_the_watchs_layout_cache_passes_too(tmp_path: Path) -> None:
+    """Built again from `builder watch`'s cache, the print file keeps its colour and embeds
+    the very same profile (lcms writes a profile anew once WeasyPrint has read its name)."""
+    from builder.sections import LayoutCache
+
+    cache, project = LayoutCache(), Project(FIXTURES / "minimal", STYLES, tmp_path)
+    first, again = (pikepdf.open(io.BytesIO(produce(project, formats=("pdf",), edition="print", cache=cache)
+                                            .layout.pdf)) for _ in range(2))
+    assert colour_findings(again) == [] and stray_colour_spaces(again) == []
+    profiles = [output_intent(pdf).DestOutputProfile.read_bytes() for pdf in (first, again)]
+    assert profiles[0] == profiles[1]
