@@ -32,8 +32,9 @@ from .weasyprint_internals import HARMLESS, MISSING_ANCHOR, MISSING_GLYPH, PARSI
 
 EDITIONS = {
     "screen": {"pdf_variant": "pdf/ua-1", "pdf_tags": True},
-    # PDF/X needs an output intent; WeasyPrint ships an sRGB profile to use as one.
-    "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
+    # PDF/X-4 for the press: its output intent is the stylesheet's device-cmyk profile,
+    # a printing condition (print-shop.css), not WeasyPrint's sRGB, a display profile.
+    "print": {"pdf_variant": "pdf/x-4", "output_intent": "device-cmyk"},
 }
 # What WeasyPrint's messages say is read with the patterns of `weasyprint_internals`
 # (their wording is not public): HARMLESS is the one message about the machine rather
@@ -162,11 +163,12 @@ def lay_out(html: str, base: Path, roots: list[Path], edition: str, shown: dict[
     book = sections.cut(html)
 
     def stylesheets(fonts: FontConfiguration) -> list[CSS]:
-        return [CSS(url=url, url_fetcher=fetcher, font_config=fonts) for url in book.stylesheets]
+        return [CSS(url=url, url_fetcher=fetcher, font_config=fonts, color_profiles=cache.color_profiles)
+                for url in book.stylesheets]
 
     def render(part: str, sheets: list[CSS]) -> Document:
         return HTML(string=part, base_url=str(base) + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=cache.fonts, **options)
+            stylesheets=sheets, font_config=cache.fonts, color_profiles=cache.color_profiles, **options)
 
     try:
         with _reported(places):
@@ -188,6 +190,10 @@ def write(book: LaidOutBook) -> Layout:
     # rescan the laid-out book each time.
     with frozen(), _reported(book.places):
         pdf = book.document.write_pdf(**book.options)
+    if book.options.get("pdf_variant", "").startswith("pdf/x-"):
+        from . import printfile  # pikepdf is loaded for a press's file only
+
+        pdf = printfile.finish(pdf)
     return Layout(**vars(book.placement), pdf=pdf)
 
 

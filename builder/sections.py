@@ -216,6 +216,9 @@ class LayoutCache:
         self.front: tuple[str, Extent] | None = None  # the last build's front matter: HTML, extent
         self.placement_only = False  # the last build asked only where the pages fall
         self.fonts = FontConfiguration()
+        # The sheets' @color-profile rules: WeasyPrint reads them into the dict given to CSS()
+        # and writes the output intent from the dict given to render(): it must be this one.
+        self.color_profiles: dict = {}
         self.sheets: list[CSS] = []
         self.store = Store(folder) if folder else None
         # Of the last build's parts, how many there were and how many were laid out anew.
@@ -306,7 +309,9 @@ class LayoutCache:
     def forget(self) -> None:
         """After a failed build, or for new stylesheets: lay everything out again next time."""
         self.stamp, self.parts, self.numbers, self.front = None, {}, {}, None
-        self.fonts = FontConfiguration()
+        self.fonts, self.color_profiles = FontConfiguration(), {}
+
+
 @dataclass(frozen=True)
 class LaidOut:
     """The book laid out: its document (None when only where the pages fall was asked for),
