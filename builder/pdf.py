@@ -29,7 +29,7 @@ from weasyprint.pdf import fonts as pdf_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from . import sections
+from . import sections, tagging, tagmarks
 from .confine import Refused, confined, readable
 from .problems import ManuscriptError, Problem, display_path
 
@@ -192,8 +192,8 @@ def write(book: LaidOutBook) -> Layout:
     # rescan the laid-out book each time.
     gc.freeze()
     try:
-        with _reported(book.places), _subset_with_harfbuzz(), _page_references_listed_once():
-            pdf = book.document.write_pdf(**book.options)
+        with _reported(book.places), _subset_with_harfbuzz(), _page_references_listed_once(), tagmarks.marked():
+            pdf = tagging.fix(book.document.write_pdf(**book.options))
     finally:
         gc.unfreeze()
     return Layout(**vars(book.placement), pdf=pdf)
