@@ -32,6 +32,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Collection
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -108,8 +109,8 @@ def fix(data: bytes) -> bytes:
         notes = _take_notes(document)
         _join(document, artifacts, renamed := {})
         for node in (document, *notes):
+            _artifacts(node, artifacts)  # first: a leader is an anonymous box of its pseudo-element
             _fold(node)
-            _artifacts(node, artifacts)
         _links(document)
         _place_notes(pdf, document, notes)
         _contents(pdf, document)
@@ -330,7 +331,7 @@ def _cells(document: Node, renamed: dict) -> None:
 def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: set) -> None:
     """Write the nodes back, rebuild the parent and ID trees, and mark as artifacts
     all marked content no element holds any more."""
-    owners: dict[tuple[tuple[int, int], int], pikepdf.Object] = {}
+    owners: dict[tuple[int, int], dict[int, pikepdf.Object]] = {}  # page -> MCID -> element
     annotations: list[tuple[pikepdf.Object, pikepdf.Object]] = []
     ids: dict[bytes, pikepdf.Object] = {}
 
@@ -352,7 +353,7 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
                 items.append(kid.objr)
                 annotations.append((kid.objr.Obj, node.obj))
             else:
-                owners[(kid.page.objgen, kid.mcid)] = node.obj
+                owners.setdefault(kid.page.objgen, {})[kid.mcid] = node.obj
                 same = page is not None and kid.page.objgen == page.objgen
                 items.append(kid.mcid if same else Dictionary(Type=Name.MCR, Pg=kid.page, MCID=kid.mcid))
         node.obj.K = Array(items)
@@ -360,14 +361,17 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
             ids[bytes(node.obj.ID)] = node.obj
 
     write(document, tree)
+    layout: dict[tuple[int, int], set[int]] = {}
+    for where, mcid in artifacts:
+        layout.setdefault(where, set()).add(mcid)
     nums: dict[int, pikepdf.Object] = {}
     for page in pdf.pages:
         key = page.obj.get("/StructParents")
         if key is None:
             continue
-        mcids = _rewrite_content(page, {mcid for (where, mcid) in owners if where == page.obj.objgen},
-                                 {mcid for (where, mcid) in artifacts if where == page.obj.objgen})
-        nums[int(key)] = Array([owners.get((page.obj.objgen, n), None) for n in range(mcids)])
+        held = owners.get(page.obj.objgen, {})
+        mcids = _rewrite_content(page, held, layout.get(page.obj.objgen, set()))
+        nums[int(key)] = Array([held.get(n) for n in range(mcids)])
     for annotation, owner in annotations:
         nums[int(annotation.StructParent)] = owner
     tree.ParentTree = pdf.make_indirect(Dictionary(Nums=Array([x for k in sorted(nums) for x in (k, nums[k])])))
@@ -376,7 +380,7 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
         tree.IDTree = pdf.make_indirect(Dictionary(Names=Array([x for k in sorted(ids) for x in (String(k), ids[k])])))
 
 
-def _rewrite_content(page: pikepdf.Page, kept: set[int], layout: set[int]) -> int:
+def _rewrite_content(page: pikepdf.Page, kept: Collection[int], layout: set[int]) -> int:
     """Make every marked-content sequence of the page that no element holds an
     artifact (of layout if it was taken out of the tree, else of pagination: the
     running heads and folios WeasyPrint never put in); return the number of MCIDs."""
