@@ -52,7 +52,7 @@ LAYOUT, PAGINATION = b"/Artifact BMC", b"/Artifact <</Type /Pagination>> BDC"
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column"}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Content:
     """A marked-content sequence of a page."""
 
@@ -60,14 +60,14 @@ class Content:
     mcid: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Annotation:
     """An object reference to an annotation (a link)."""
 
     objr: pikepdf.Object
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A structure element as it is being rebuilt."""
 
