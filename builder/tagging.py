@@ -181,8 +181,8 @@ def _fold(node: Node) -> None:
         if isinstance(kid, Node):
             _fold(kid)
             same = kid.key and kid.key == node.key and kid.role in (node.role, "NonStruct")
-            if not kid.kids:
-                continue  # an empty box, such as a footnote call the template writes itself
+            if not kid.kids and kid.role in ("Span", "NonStruct"):
+                continue  # an empty inline box, such as a footnote call the template writes itself
             own_text = kid.tag.endswith(("::first-line", "::first-letter"))
             if same or own_text or (kid.role == "Span" and not kid.mark):
                 kids += kid.kids

@@ -29,7 +29,9 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+from builder import tagging, tagmarks
 from builder.build import Artifacts, Project, produce
+from builder.pdf import EDITIONS
 
 from .conftest import FIXTURES, PROJECT
 
@@ -47,6 +49,18 @@ STANDARD = {
     "BibEntry", "Code", "Link", "Annot", "Ruby", "RB", "RT", "RP", "Warichu", "WT", "WP",
     "Figure", "Formula", "Form"}
 HEADING = re.compile(r"H([1-6])")
+# How the templates describe links, by the manuscript's language; in any language a
+# description has words, and the number or title of what the link leads to.
+LINK_WORDS = {"en": {"note": "Note {n}", "chapter": "Chapter {n}, {title}", "source": r"Bibliography entry \d+"}}
+
+
+def words(build: Artifacts) -> dict[str, str] | None:
+    return LINK_WORDS.get(build.context.profile.language.split("-")[0])
+
+
+def described(description: str, target: str, *must_hold: str) -> bool:
+    return (description != target and re.search(r"[^\W\d_]", description) is not None
+            and all(part in description for part in must_hold))
 
 
 def tool(name: str) -> str:
@@ -88,9 +102,10 @@ class Elem:
 class Tagged:
     """The screen edition's PDF: its structure tree and the text of each marked-content sequence."""
 
-    def __init__(self, build: Artifacts):
+    def __init__(self, build: Artifacts, data: bytes | None = None):
         self.build = build
-        self.pdf = pikepdf.open(io.BytesIO(build.layout.pdf))
+        self.data = build.layout.pdf if data is None else data
+        self.pdf = pikepdf.open(io.BytesIO(self.data))
         self.page_numbers = {page.obj.objgen: n for n, page in enumerate(self.pdf.pages, start=1)}
         self.tree = self.pdf.Root.StructTreeRoot
         self.document = self._read(self.tree.K[0] if isinstance(self.tree.K, pikepdf.Array) else self.tree.K, None, None)
@@ -123,7 +138,7 @@ class Tagged:
         """Per page, each marked-content sequence in content order: (MCID, or the
         artifact's properties, or None for text outside any), and its text."""
         pages = {}
-        for number, page in enumerate(PdfReader(io.BytesIO(self.build.layout.pdf)).pages, start=1):
+        for number, page in enumerate(PdfReader(io.BytesIO(self.data)).pages, start=1):
             runs: list[list] = []
             stack: list[object] = []
 
@@ -259,6 +274,19 @@ def test_running_heads_and_folios_are_pagination_artifacts(tagged: Tagged) -> No
         assert re.search(rf"(^|\s){page}(\s|$)", folio), f"page {page}: no folio artifact"
 
 
+def test_the_weasyprint_installed_is_the_one_the_tag_marks_were_written_for() -> None:
+    assert tagmarks.AVAILABLE, "tagmarks cannot wrap this WeasyPrint's tag builder: see its docstring"
+
+
+def test_without_marks_the_fixed_tree_is_still_sound(printing, fixture_build: Artifacts) -> None:
+    """The public path: a PDF WeasyPrint tagged alone (no marks) still comes out with every
+    text tagged or an artifact and a parent tree that leads back to each element."""
+    unmarked = Tagged(fixture_build, tagging.fix(printing.document.write_pdf(**EDITIONS["screen"])))
+    test_all_text_is_tagged_or_an_artifact(unmarked)
+    test_the_parent_tree_leads_back_to_every_element(unmarked)
+    assert {e.role for e in unmarked.elements} <= STANDARD
+
+
 # Headings and sections
 
 
@@ -322,7 +350,10 @@ def test_each_note_call_is_a_reference_holding_a_link_to_its_note(tagged: Tagged
     for note_id, number in numbers.items():
         (link,) = calls[note_id]
         annotations = [a for a in link.kids if isinstance(a, pikepdf.Object)]
-        assert {str(a.Contents) for a in annotations} == {f"Note {number}"}
+        descriptions = {str(a.Contents) for a in annotations}
+        assert len(descriptions) == 1 and described(descriptions.pop(), note_id, str(number))
+        if words(tagged.build):
+            assert {str(a.Contents) for a in annotations} == {words(tagged.build)["note"].format(n=number)}
         assert tagged.text(link) == str(number)
 
 
@@ -400,14 +431,21 @@ def test_the_contents_are_a_toc_of_items_each_a_reference_to_its_part(tagged: Ta
     items = toc.elements()
     parts = parts_of(tagged.build)
     assert [e.role for e in items] == ["TOCI"] * len(parts)
-    chapters = {f"{c.spec.id}": f"Chapter {c.number}, {c.spec.title}" for c in tagged.build.chapters}
+    chapters = {c.spec.id: c for c in tagged.build.chapters}
     for item, (part, title) in zip(items, parts):
         (reference,) = item.elements()
         (link,) = reference.elements()
         annotations = [a for a in link.kids if isinstance(a, pikepdf.Object)]
         assert (reference.role, link.role) == ("Reference", "Link")
         assert {str(a.Dest) for a in annotations} == {part}
-        assert {str(a.Contents) for a in annotations} == {chapters.get(part, title)}
+        (description,) = {str(a.Contents) for a in annotations}
+        chapter = chapters.get(part)
+        if chapter is None:
+            assert description == title
+        else:
+            assert described(description, part, str(chapter.number), chapter.spec.title)
+            if words(tagged.build):
+                assert description == words(tagged.build)["chapter"].format(n=chapter.number, title=chapter.spec.title)
         page = tagged.build.layout.anchor_pages[part]
         assert tagged.text(link) == f"{title} {page}"
 
@@ -430,13 +468,19 @@ def test_every_link_is_in_a_link_element_and_described_in_words(tagged: Tagged) 
     """Matterhorn 28-011 (in a Link), 28-012 (a Contents entry describing it), 28-008 and
     28-009 (pages with annotations have Tabs /S): PDF/UA-1 7.18.1, 7.18.3, 7.18.5."""
     held = {kid.objgen for e in tagged.of("Link") for kid in e.kids if isinstance(kid, pikepdf.Object)}
+    language = words(tagged.build)
+    forms = re.compile("|".join(re.sub(r"\{\w+\}", ".+", form) for form in language.values())) if language else None
     titles = {title for _, title in parts_of(tagged.build)}
-    words = re.compile(r"Note \d+|Chapter \d+, .+|Bibliography entry \d+")
     assert tagged.annotations
     for page, annotation in tagged.annotations:
         assert annotation.objgen in held, f"page {page}: a link outside any Link element"
         description = str(annotation.get("/Contents", ""))
-        assert words.fullmatch(description) or description in titles, f"page {page}: link described as {description!r}"
+        target = str(annotation.get("/Dest", ""))
+        assert described(description, target), f"page {page}: link described as {description!r}"
+        if forms:
+            assert forms.fullmatch(description) or description in titles, f"page {page}: {description!r}"
+        if target.startswith("src-"):
+            assert target.removeprefix("src-") in description
         assert tagged.pdf.pages[page - 1].obj.Tabs == "/S"
 
 
