@@ -49,6 +49,7 @@ INSIDE = {"LBody", "TD", "TH", "Caption", "TOCI", "Div", "Sect", "Document"}
 INLINE = {"i", "em", "b", "strong", "cite", "small", "sub", "sup", "abbr", "q", "dfn", "var", "code", "time"}
 MARKED_CONTENT = re.compile(rb"/(\w+)\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 LAYOUT, PAGINATION = b"/Artifact BMC", b"/Artifact <</Type /Pagination>> BDC"
+Page = tuple[int, int]  # a page's object number and generation
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column"}
 
 
@@ -56,7 +57,7 @@ SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Col
 class Content:
     """A marked-content sequence of a page."""
 
-    page: pikepdf.Object
+    page: Page
     mcid: int
 
 
@@ -74,7 +75,7 @@ class Node:
     obj: pikepdf.Object
     role: str
     mark: dict
-    page: pikepdf.Object | None
+    page: Page | None
     kids: list = field(default_factory=list)
 
     @property
@@ -121,8 +122,9 @@ def fix(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def _load(obj: pikepdf.Object, page: pikepdf.Object | None) -> Node:
-    page = obj.get("/Pg", page)
+def _load(obj: pikepdf.Object, page: Page | None) -> Node:
+    if "/Pg" in obj:
+        page = obj.Pg.objgen
     raw = obj.get(MARK_KEY)
     node = Node(obj, str(obj.S)[1:], json.loads(str(raw)) if raw is not None else {}, page)
     k = obj.get("/K")
@@ -134,7 +136,7 @@ def _load(obj: pikepdf.Object, page: pikepdf.Object | None) -> Node:
         elif item.get("/Type") == "/OBJR":
             node.kids.append(Annotation(item))
         else:  # a marked-content reference
-            node.kids.append(Content(item.get("/Pg", page), int(item.MCID)))
+            node.kids.append(Content(item.Pg.objgen if "/Pg" in item else page, int(item.MCID)))
     return node
 
 
@@ -194,7 +196,7 @@ def _fold(node: Node) -> None:
 
 
 def _mark_artifacts(node: Node, artifacts: set) -> None:
-    artifacts.update((content.page.objgen, content.mcid) for content in node.contents())
+    artifacts.update((content.page, content.mcid) for content in node.contents())
 
 
 def _decorative(node: Node) -> bool:
@@ -253,7 +255,7 @@ def _parents(document: Node) -> dict[int, Node]:
     return {id(kid): node for node in document.nodes() for kid in node.kids if isinstance(kid, Node)}
 
 
-def _new(pdf: pikepdf.Pdf, role: str, kids: list, page: pikepdf.Object | None) -> Node:
+def _new(pdf: pikepdf.Pdf, role: str, kids: list, page: Page | None) -> Node:
     obj = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + role)))
     return Node(obj, role, {}, page, kids)
 
@@ -334,6 +336,7 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
     owners: dict[tuple[int, int], dict[int, pikepdf.Object]] = {}  # page -> MCID -> element
     annotations: list[tuple[pikepdf.Object, pikepdf.Object]] = []
     ids: dict[bytes, pikepdf.Object] = {}
+    pages = {page.obj.objgen: page.obj for page in pdf.pages}
 
     def write(node: Node, parent: pikepdf.Object) -> None:
         node.obj.S = Name("/" + node.role)
@@ -343,7 +346,7 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
         first = next((kid.page for kid in node.kids if isinstance(kid, Content)), None)
         page = node.page if node.page is not None else first
         if page is not None:
-            node.obj.Pg = page
+            node.obj.Pg = pages[page]
         items = []
         for kid in node.kids:
             if isinstance(kid, Node):
@@ -353,9 +356,8 @@ def _write(pdf: pikepdf.Pdf, tree: pikepdf.Object, document: Node, artifacts: se
                 items.append(kid.objr)
                 annotations.append((kid.objr.Obj, node.obj))
             else:
-                owners.setdefault(kid.page.objgen, {})[kid.mcid] = node.obj
-                same = page is not None and kid.page.objgen == page.objgen
-                items.append(kid.mcid if same else Dictionary(Type=Name.MCR, Pg=kid.page, MCID=kid.mcid))
+                owners.setdefault(kid.page, {})[kid.mcid] = node.obj
+                items.append(kid.mcid if kid.page == page else Dictionary(Type=Name.MCR, Pg=pages[kid.page], MCID=kid.mcid))
         node.obj.K = Array(items)
         if "/ID" in node.obj:
             ids[bytes(node.obj.ID)] = node.obj
