@@ -317,6 +317,8 @@ def _cells(document: Node, renamed: dict) -> None:
     """Header cells get their scope; data cells name the first header row's cells."""
     parents = _parents(document)
     for cell in document.nodes():
+        if cell.role not in ("TH", "TD"):
+            continue
         attributes = cell.obj.get("/A")
         if cell.role == "TH":
             scope = SCOPES.get(cell.mark.get("scope", ""))

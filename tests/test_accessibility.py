@@ -378,6 +378,25 @@ def test_each_note_follows_the_paragraph_that_calls_it(tagged: Tagged) -> None:
         assert (label.role, tagged.text(label)) == ("Lbl", f"{notes_of(tagged.build)[note_id]}.")
 
 
+FACTS = ["birth", "first-job", "prize-report", "film-series", "film-first", "prize-2001", "prize-2002"]
+FILLER = "The record of these years is thin, and the sources do not always agree on the order of events. "
+
+
+def test_dense_notes_are_read_after_their_paragraph(minimal: Path, tmp_path: Path) -> None:
+    """Forty calls in four lines between paragraphs that fill pages: wherever the page
+    foot puts the notes, each is read after the paragraph that calls it."""
+    calls = " ".join(f"Fact{{{{ cite('{FACTS[i % len(FACTS)]}') }}}}" for i in range(40))
+    paragraph = f"<p>{FILLER * 6}</p>\n"
+    (minimal / "templates/chapters/work.html.j2").write_text(
+        paragraph * 2 + f"<p>{calls}</p>\n" + paragraph * 8, encoding="utf-8")
+    dense = Tagged(produce(Project(minimal, PROJECT / "styles", tmp_path / "out"), formats=("pdf",)))
+    assert len(dense.of("Note")) == 42
+    test_each_note_follows_the_paragraph_that_calls_it(dense)
+    test_each_note_call_is_a_reference_holding_a_link_to_its_note(dense)
+    test_all_text_is_tagged_or_an_artifact(dense)
+    test_each_html_element_is_one_structure_element_whatever_the_pages_it_crosses(dense)
+
+
 # Tables
 
 
@@ -393,6 +412,8 @@ def test_each_table_is_tagged_once_with_its_header_row_once(tagged: Tagged) -> N
         assert len(body.elements()) == len(html.xpath("./tbody/tr"))
         assert [tagged.text(th) for th in head.elements()[0].elements()] == [
             " ".join(th.text_content().split()) for th in html.xpath("./thead/tr/th")]
+        for row in body.elements():  # a row is never split over two pages
+            assert len({k[0] for e in row.walk() for k in e.kids if isinstance(k, tuple)}) == 1
 
 
 def test_header_cells_have_a_scope_and_data_cells_name_their_headers(tagged: Tagged) -> None:
