@@ -553,3 +553,21 @@ def test_ace_by_daisy_reports_no_violation(built: Artifacts, tmp_path: Path) -> 
     assert report["earl:result"]["earl:outcome"] == "pass"
     with zipfile.ZipFile(book) as epub:
         assert epub.testzip() is None
+
+
+# The one test command
+
+
+def test_ci_and_the_readme_run_the_one_setup_script() -> None:
+    """CI and the README run the same command, which installs what these tests need."""
+    script = PROJECT / "tests" / "setup-and-run"
+    assert script.stat().st_mode & 0o111
+    assert "exec tests/setup-and-run" in (PROJECT / ".ci" / "run").read_text()
+    readme = (PROJECT / "README.md").read_text()
+    assert "\ntests/setup-and-run\n" in readme
+    text = script.read_text()
+    for package in ("chromium", "qpdf", "ghostscript", "poppler-utils", "nodejs", "npm"):
+        assert package in text
+    assert "npm ci --prefix tests" in text and "PUPPETEER_SKIP_DOWNLOAD=1" in text
+    assert json.loads((PROJECT / "tests" / "package.json").read_text())["dependencies"] == {"@daisy/ace-cli": "1.4.6"}
+    assert run(["bash", "-n", str(script)]).returncode == 0
