@@ -112,7 +112,7 @@ def fix(data: bytes) -> bytes:
         for node in (document, *notes):
             _artifacts(node, artifacts)  # first: a leader is an anonymous box of its pseudo-element
             _fold(node)
-        _links(document)
+            _links(node)
         _place_notes(pdf, document, notes)
         _contents(pdf, document)
         _cells(document, renamed)
@@ -220,17 +220,20 @@ def _artifacts(node: Node, artifacts: set) -> None:
     node.kids = kids
 
 
-def _links(document: Node) -> None:
-    """One Link element per link, holding every annotation made for it, each
-    described by the link's words."""
-    for link in [n for n in document.nodes() if n.role == "Link"]:
-        if link.role != "Link":
-            continue  # folded into an outer link meanwhile
-        _flatten_link(link)
-        words = link.mark.get("aria-label") or " ".join(link.mark.get("text", "").split())
-        for kid in link.kids:
-            if isinstance(kid, Annotation) and words:
-                kid.objr.Obj.Contents = String(words)
+def _links(node: Node) -> None:
+    """One Link element per link, holding every annotation made for it (a link's
+    pseudo-elements and inline blocks get their own), each described by the link's words."""
+    for kid in node.kids:
+        if not isinstance(kid, Node):
+            continue
+        if kid.role != "Link":
+            _links(kid)
+            continue
+        _flatten_link(kid)
+        words = kid.mark.get("aria-label") or " ".join(kid.mark.get("text", "").split())
+        for item in kid.kids:
+            if isinstance(item, Annotation) and words:
+                item.objr.Obj.Contents = String(words)
 
 
 def _flatten_link(link: Node) -> None:
@@ -239,12 +242,10 @@ def _flatten_link(link: Node) -> None:
         if isinstance(kid, Node):
             _flatten_link(kid)
             if kid.role == "Link":
-                kid.role = "Folded"
                 kids += kid.kids
                 continue
-            held = [item for item in kid.kids if isinstance(item, Annotation)]
+            kids += [item for item in kid.kids if isinstance(item, Annotation)]
             kid.kids = [item for item in kid.kids if not isinstance(item, Annotation)]
-            kids += held
             if not kid.kids:
                 continue
         kids.append(kid)
