@@ -134,6 +134,27 @@ def test_notes_are_numbered_afresh_in_each_chapter_as_in_print(book: Book) -> No
             assert f"note-{chapter.spec.id}-{note.number}" in book.build.layout.anchor_pages
 
 
+def test_notes_follow_the_pop_up_rules_of_apple_books_kobo_and_thorium(book: Book) -> None:
+    """Apple Books (Asset Guide, pop-up footnotes): a link typed `noteref` to an element typed
+    `footnote`, an <aside> so that it is hidden from the flow and shown in the pop-up. Kobo: the
+    note in the same document, after its call, under 5,000 characters and not the whole document.
+    Thorium: a same-document `#id` link with role doc-noteref to a doc-footnote."""
+    refs = 0
+    for name, root in book.documents.items():
+        order = {element: n for n, element in enumerate(root.iter())}
+        for ref in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+            refs += 1
+            href = ref.get("href")
+            assert href.startswith("#") and ref.get("role") == "doc-noteref"
+            (note,) = root.xpath("//*[@id=$id]", id=href[1:], namespaces=NS)
+            assert etree.QName(note).localname == "aside"
+            assert (note.get(EPUB_TYPE), note.get("role")) == ("footnote", "doc-footnote")
+            assert order[ref] < order[note]
+            text = "".join(note.itertext())
+            assert len(text) < 5000 and len(text) < len("".join(root.find(f"{{{NS['x']}}}body").itertext())) / 2
+    assert refs == sum(len(chapter.notes) for chapter in book.build.chapters) > 0
+
+
 # Navigation
 
 def test_nav_and_ncx_list_every_chapter_and_the_back_matter(book: Book) -> None:
@@ -167,6 +188,13 @@ def test_landmarks_lead_to_cover_contents_text_and_back_matter(book: Book) -> No
 def test_the_epub_carries_every_id_the_print_edition_places_but_the_half_title(book: Book) -> None:
     epub_ids = {print_id(i) for root in book.documents.values() for i in root.xpath("//@id")}
     assert set(book.build.layout.anchor_pages) - epub_ids == {"half-title"}
+
+
+def test_the_package_and_the_ncx_name_the_books_language(book: Book) -> None:
+    """Ace's `epub-lang` rule: xml:lang on the package document's root."""
+    language = book.build.context.profile.language
+    assert book.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == language
+    assert book.xml("toc.ncx").get("{http://www.w3.org/XML/1998/namespace}lang") == language
 
 
 # Print pages
@@ -217,6 +245,24 @@ def test_a_page_on_which_an_element_starts_begins_at_its_first_element(book: Boo
         marker = events.index(("marker", page))
         between = events[min(index, marker) + 1:max(index, marker)]
         assert all(kind == "marker" for kind, _ in between), f"page {page} is not marked at {events[index][0]}"
+
+
+def test_the_ncx_has_the_same_page_list_for_older_reading_systems(book: Book) -> None:
+    ncx = book.xml("toc.ncx")
+    targets = ncx.xpath("//ncx:pageList/ncx:pageTarget", namespaces=NS)
+    nav = book.nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+    assert [(t.get("value"), t.xpath("ncx:content/@src", namespaces=NS)[0]) for t in targets] == [
+        (a.text, a.get("href")) for a in nav]
+    assert {t.get("type") for t in targets} == {"normal"}
+    meta = {m.get("name"): m.get("content") for m in ncx.xpath("//ncx:head/ncx:meta", namespaces=NS)}
+    assert meta["dtb:totalPageCount"] == meta["dtb:maxPageNumber"] == str(book.build.layout.page_count)
+    # playOrder runs through navigation points and pages together, in reading order.
+    entries = ncx.xpath("//ncx:navPoint | //ncx:pageTarget", namespaces=NS)
+    orders = {int(e.get("playOrder")): e.xpath("ncx:content/@src", namespaces=NS)[0] for e in entries}
+    assert sorted(orders) == list(range(1, len(entries) + 1))
+    position = {name: n for n, name in enumerate(book.spine)}
+    files = [position[orders[n].split("#")[0]] for n in sorted(orders)]
+    assert files == sorted(files)
 
 
 def test_a_blank_verso_goes_with_the_section_after_it() -> None:
@@ -279,7 +325,12 @@ def test_metadata_carries_the_accessibility_set(book: Book) -> None:
             "readingOrder", "alternativeText"} <= set(book.meta("schema:accessibilityFeature"))
     assert book.meta("schema:accessibilityHazard") == ["none"]
     assert book.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
-    assert len(book.meta("schema:accessibilitySummary")[0]) > 100
+    summary = book.meta("schema:accessibilitySummary")[0]
+    assert len(summary) > 100
+    # Ace notes that no a11y:certifiedBy is given: the summary says the conformance is
+    # self-declared, and names what checked it (names that stay the same in any language).
+    assert not book.meta("a11y:certifiedBy")
+    assert "Ace by DAISY" in summary and "EPUBCheck" in summary
 
 
 # Tables, cover, styles
