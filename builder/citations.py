@@ -551,8 +551,8 @@ class Formatter:
             return _comma(lead, title, self._in_book(source, False),
                           escape(self._locator_or_page(source, locator)), escape(self._link(source)))
         if t.startswith("entry"):
-            return _comma(self._reference_work(source), escape(self._when(source) if source.get("URL") else ""),
-                          escape(self._locator_or_page(source, locator)), escape(self._link(source)))
+            return _comma(self._reference_work(source), escape(self._locator_or_page(source, locator)),
+                          escape(self._when(source) if source.get("URL") else ""), escape(self._link(source)))
         if t == "broadcast":
             return _comma(lead, title, self.container(source), escape(source.get("number") or ""),
                           *contributors, escape(source.get("medium") or ""), escape(self._aired(source)),
@@ -592,7 +592,7 @@ class Formatter:
         if volume:
             journal = Markup("{} {}").format(journal, volume)
         if issue:
-            journal = Markup("{}{} {} {}").format(journal, "," if journal else "", self.words.no, issue)
+            journal = Markup("{}{} {}\u00a0{}").format(journal, "," if journal else "", self.words.no, issue)
         when = self._journal_date(source.get("issued"))
         if when:
             journal = Markup("{} ({})").format(journal, when)
@@ -612,7 +612,7 @@ class Formatter:
 
     def _reference_work(self, source: Source) -> Markup:
         head = _comma(self.container(source), escape(self._edition(source)))
-        return Markup("{}, {} {}").format(head, self.words.sv, self.title(source)) if head else self.title(source)
+        return Markup("{}, {}\u00a0{}").format(head, self.words.sv, self.title(source)) if head else self.title(source)
 
     def short(self, source: Source, locator: str | None = None) -> Markup:
         """A short note: the author's family name, a short title, the locator."""
