@@ -9,6 +9,7 @@ sources, unused sources, conflicts) belong to `check`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -82,7 +83,8 @@ def _load_document(path: Path, project: Path, key: str, problems: list[Problem],
 
 
 def _load_records(path: Path, project: Path, key: str, record: type, what: str,
-                  problems: list[Problem], bare_list: bool = False) -> list[Any]:
+                  problems: list[Problem], bare_list: bool = False,
+                  prepare: Callable[[Any], Any] = lambda node: node) -> list[Any]:
     document = _load_document(path, project, key, problems, bare_list)
     if document is None:
         return []
@@ -103,7 +105,7 @@ def _load_records(path: Path, project: Path, key: str, record: type, what: str,
     except s.FieldError as error:
         problems.append(Problem(shown, line, col, "S001", f"`{key}` {error.message}", error.hint))
         return []
-    found = (s.read(record, node, ctx, f"this {what}", problems) for node, ctx in listed)
+    found = (s.read(record, prepare(node), ctx, f"this {what}", problems) for node, ctx in listed)
     return [r for r in found if r is not None]
 
 
@@ -120,8 +122,72 @@ def _load_sources(root: Path, project: Path, problems: list[Problem]) -> list[So
                                 f"create {shown} (CSL-YAML) or {SOURCE_FILES[1]} beside it (CSL-JSON, "
                                 "as Zotero exports it); see the README's manuscript format"))
         return []
-    sources = _load_records(present[0], project, SOURCES_KEY, Source, "source", problems, bare_list=True)
+    sources = _load_records(present[0], project, SOURCES_KEY, Source, "source", problems, bare_list=True,
+                            prepare=_lift_project_keys)
     return [k for k in (_keyed(source, problems) for source in sources) if k is not None]
+
+
+# The project's own keys, which a Zotero export carries in an item's Extra field (CSL `note`,
+# one `key: value` a line) or, in CSL-JSON, in the schema's `custom` object.
+PROJECT_KEYS = ("grade", "grade-reason", "cited-in", "cited-in-locator")
+EXTRA_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+
+
+def _lift_project_keys(node: Any) -> Any:
+    """The item with the project's keys from `note` lines and `custom` lifted beside its CSL
+    variables; each lifted key is reported, if wrong, at the field it came from."""
+    if not isinstance(node, dict) or not any(k in node for k in ("note", "custom")):
+        return node
+    lifted: dict[str, tuple[Any, Any]] = {}
+    custom = node.get("custom")
+    if isinstance(custom, dict):
+        lifted.update((k, (custom[k], "custom")) for k in PROJECT_KEYS if k in custom and k not in node)
+    note, kept = node.get("note"), []
+    if isinstance(note, str):
+        for line in note.splitlines():
+            match = EXTRA_LINE.match(line)
+            if match and match["key"].lower() in PROJECT_KEYS and match["key"].lower() not in node:
+                lifted.setdefault(match["key"].lower(), (match["value"], "note"))
+            else:
+                kept.append(line)
+    if not lifted:
+        return node
+    return _Lifted(node, lifted, "\n".join(kept).strip() if isinstance(note, str) else note)
+
+
+class _Lifted(dict):
+    """A mapping that answers for its places as its original node does (`lc`), the lifted
+    keys at the place of the field they were lifted from."""
+
+    def __init__(self, node: dict, lifted: dict[str, tuple[Any, Any]], note: Any):
+        super().__init__(node)
+        self.update((key, value) for key, (value, _) in lifted.items())
+        if note:
+            self["note"] = note
+        else:
+            self.pop("note", None)
+        if isinstance(self.get("custom"), dict):
+            rest = {k: v for k, v in self["custom"].items() if k not in lifted}
+            if rest:
+                self["custom"] = rest
+            else:
+                self.pop("custom")
+        self.lc = _Places(node, {key: origin for key, (_, origin) in lifted.items()})
+
+
+class _Places:
+    def __init__(self, node: Any, origins: dict[str, str]):
+        self.node, self.origins = node, origins
+        self.line, self.col = (node.lc.line, node.lc.col) if hasattr(node, "lc") else (0, 0)
+
+    def _of(self, key: Any) -> Any:
+        return self.origins.get(key, key)
+
+    def value(self, key: Any) -> tuple[int, int]:
+        return self.node.lc.value(self._of(key))
+
+    def key(self, key: Any) -> tuple[int, int]:
+        return self.node.lc.key(self._of(key))
 
 
 def _keyed(source: Source, problems: list[Problem]) -> Source | None:

@@ -82,7 +82,9 @@ def read_json(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]
     try:
         plain = json.loads(text, object_pairs_hook=refuse_duplicates)
     except _Duplicate as duplicate:
-        line, col = _find_key(text, duplicate.key)
+        # The YAML reader knows where the second key is; JSON's parser does not say.
+        _, found = _parse_yaml(text.replace("\t", " "), shown)
+        line, col = (found[0].line, found[0].col) if found and found[0].code == "Y005" else (1, 1)
         return None, [Problem(shown, line, col, "Y005", f"duplicate key {duplicate.key!r}",
                               "keep one of the two entries; JSON readers would silently drop one")]
     except json.JSONDecodeError as error:
@@ -99,15 +101,6 @@ def read_json(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]
 class _Duplicate(Exception):
     def __init__(self, key: str):
         self.key = key
-
-
-def _find_key(text: str, key: str) -> tuple[int, int]:
-    """Line and column of the second occurrence of `"key":` in the text."""
-    marker = json.dumps(key)
-    index = text.find(marker, text.find(marker) + 1)
-    if index < 0:
-        return 1, 1
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _read_text(path: Path, shown: str, folder: Path) -> tuple[str | None, list[Problem]]:
