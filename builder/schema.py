@@ -344,10 +344,6 @@ def names(value: Any, ctx: Context) -> tuple[Name, ...]:
     return tuple(out)
 
 
-def _opt(value: Any) -> str | None:
-    return str(value).strip() if value is not None and str(value).strip() else None
-
-
 def values_map(value: Any, ctx: Context) -> dict[str, str | int]:
     if not isinstance(value, dict):
         raise FieldError(f"expected a mapping, got {kind_name(value)}", "write `name: value` lines")

