@@ -162,7 +162,7 @@ def requote(text: str, marks: tuple[str, str]) -> str:
 
 def finish(text: str, words: Words, end: str = ".") -> str:
     """Place commas and periods as the language places them, end the sentence once."""
-    text = text + end
+    text = text.replace("&#39;", "’") + end  # a typed apostrophe, as the typography pass cannot see it
     if words.punctuation_inside:
         text = re.sub(f"{CLOSE}(?=[”’])", "", text)  # a quotation closing inside another
         text = re.sub(f"([”’]+){CLOSE}([.,])", r"\2\1", text)
@@ -564,6 +564,11 @@ class Formatter:
                           escape(source.get("medium") or ""), escape(self._when(source)),
                           escape(self._locator_or_page(source, locator)), escape(self._archive(source)),
                           escape(self._link(source)))
+        if t in ("speech", "event") or (t == "paper-conference" and not source.get("container-title")):
+            occasion = _comma(*(escape(source.get(v) or "") for v in ("genre", "event-title", "event-place")),
+                              escape(self.date(source.get("issued"))))
+            return _comma(lead, Markup("{} ({})").format(title, occasion) if occasion else title,
+                          escape(self._locator_or_page(source, locator)), escape(self._link(source)))
         if t in ARCHIVAL:
             return _comma(lead, title, escape(source.get("genre") or ""), escape(self.date(source.get("issued"))),
                           escape(self._locator_or_page(source, locator)), escape(self._archive(source)),
@@ -650,6 +655,10 @@ class Formatter:
             page = pages(source.get("page") or "")
             sentences = [lead, title, *contributors,
                          Markup("{}: {}").format(journal, page) if page else journal, archive, link]
+        elif t in ("speech", "event") or (t == "paper-conference" and not source.get("container-title")):
+            occasion = _comma(*(escape(source.get(v) or "") for v in ("genre", "event-title", "event-place")),
+                              escape(self.date(source.get("issued"))))
+            sentences = [lead, title, _capital(occasion), archive, link]
         elif t in ("chapter", "paper-conference") or (t.startswith("entry") and source.authors):
             sentences = [lead, title, self._in_book(source, True), escape(self._imprint(source)), archive, link]
         elif t.startswith("entry"):
@@ -664,12 +673,12 @@ class Formatter:
         elif t == "interview":
             interviewer = source.get("interviewer")
             by = escape(f"{w.interview_by.capitalize()} {self.names(interviewer)}") if interviewer else Markup("")
-            sentences = [lead, title, by, _comma(self.container(source), escape(source.get("medium") or ""),
-                                                 escape(self._dated(source))),
+            sentences = [lead, title, by, _capital(_comma(self.container(source), escape(source.get("medium") or ""),
+                                                          escape(self._dated(source)))),
                          escape(self._accessed_sentence(source)), archive, link]
         elif t in ARCHIVAL:
-            sentences = [lead, title, escape(source.get("genre") or ""), escape(self.date(source.get("issued"))),
-                         archive, link]
+            sentences = [lead, title, _capital(escape(source.get("genre") or "")),
+                         escape(self.date(source.get("issued"))), archive, link]
         else:
             container = self.container(source)
             when = escape(self._dated(source))
@@ -724,6 +733,11 @@ def _comma(*parts: Markup, colon: Markup | None = None) -> Markup:
         if link:
             kept.append(link)
     return Markup(", ").join(kept)
+
+
+def _capital(text: Markup) -> Markup:
+    """A bibliography sentence that begins with a word of the style's ("audio recording")."""
+    return Markup(text[:1].upper()) + text[1:] if text[:1].islower() else text
 
 
 def _sortable(text: str) -> str:

@@ -379,3 +379,25 @@ def test_bibliography_is_sorted_by_what_each_entry_begins_with() -> None:
                        "eve": {"type": "book", "title": "Échos", "author": [{"family": "Ève", "given": "Anne"}]}})
     ordered = sorted(chapter.sources.values(), key=chapter.formatter.sort_key)
     assert [s.id for s in ordered] == ["report", "autumn", "eve", "fry", "jpost", "stevens", "npr", "wiki"]
+
+
+def test_chapter_in_an_edited_book_and_a_typed_apostrophe() -> None:
+    fields = {"type": "chapter", "title": "The showrunner's craft", "author": [{"family": "Doe", "given": "Jane"}],
+              "container-title": "Writing for television", "editor": [{"family": "Roe", "given": "Richard"}],
+              "publisher": "Routledge", "publisher-place": "London", "issued": "2015", "page": "45-67"}
+    chapter = Chapter({"it": fields})
+    assert chapter.cite(("it", "p. 50")) == ("Jane Doe, “The Showrunner’s Craft,” in <i>Writing for Television</i>, "
+                                             "ed. Richard Roe (London: Routledge, 2015), 50.")
+    assert chapter.bibliography("it") == ("Doe, Jane. “The Showrunner’s Craft.” In <i>Writing for Television</i>, "
+                                          "edited by Richard Roe, 45–67. London: Routledge, 2015.")
+
+
+def test_speech_names_its_occasion() -> None:
+    fields = {"type": "speech", "title": "Address to the graduating class", "genre": "speech",
+              "author": [{"family": "Balcer", "given": "René"}], "event-title": "Fall Convocation",
+              "event-place": "Montreal", "issued": "2011-11-01"}
+    chapter = Chapter({"it": fields})
+    assert chapter.cite(("it", None)) == ("René Balcer, “Address to the Graduating Class” (speech, Fall Convocation, "
+                                          "Montreal, November 1, 2011).")
+    assert chapter.bibliography("it") == ("Balcer, René. “Address to the Graduating Class.” Speech, Fall Convocation, "
+                                          "Montreal, November 1, 2011.")
