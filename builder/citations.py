@@ -103,8 +103,8 @@ between beyond despite during except from in inside into like near of on onto op
 outside since than till toward towards under underneath unlike until upon with within without
 """.split())
 SUBTITLE_BREAKS = (":", "|", "—", "?", "!")
-OPENING = "“‘\"'«„‚(["
-CLOSING = "”’\"'»“‘)].,;:!?"
+OPENING = "“‘\"'«„‚([\ue030\ue032\ue034\ue036\ue038"
+CLOSING = "”’\"'»“‘)].,;:!?\ue031\ue033\ue035\ue037\ue039"
 
 
 def headline_case(title: str) -> str:
@@ -300,6 +300,66 @@ def _main_title(title: str) -> str:
     return title
 
 
+# --- CSL rich text in titles ------------------------------------------------------
+
+# The markup CSL allows in a title (and Zotero writes): each tag stands for one private-use
+# character while the title is cased, cut and requoted, and becomes markup again at the end;
+# anything else in a title is text. A `nocase` span keeps its case, so it protects a word
+# such as "appleeats" from headline style.
+RICH_TAGS = {"<i>": "\ue030", "</i>": "\ue031", "<b>": "\ue032", "</b>": "\ue033", "<sup>": "\ue034",
+             "</sup>": "\ue035", "<sub>": "\ue036", "</sub>": "\ue037",
+             '<span style="font-variant:small-caps;">': "\ue038", "</span>": "\ue039"}
+SMALL_CAPS = "\ue038"
+RICH_TAG = re.compile(r'<(?:/?(?:i|b|sup|sub)|span style="font-variant: ?small-caps;?"|/span)>')
+NOCASE = re.compile(r'<span class="nocase">(.*?)</span>', re.S)
+KEPT = "\ue040"  # then an index into the kept spans, and the closing mark
+KEPT_END = "\ue041"
+MARKS = "".join(RICH_TAGS.values()) + KEPT + KEPT_END
+PAIRS = {"\ue030": "\ue031", "\ue032": "\ue033", "\ue034": "\ue035", "\ue036": "\ue037", "\ue038": "\ue039"}
+
+
+def rich(text: str) -> tuple[str, list[str]]:
+    """The title with its CSL markup as marks, and the text of its nocase spans."""
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match[1])
+        return f"{KEPT}{len(kept) - 1}{KEPT_END}"
+
+    text = NOCASE.sub(keep, text)
+    return RICH_TAG.sub(lambda m: SMALL_CAPS if m[0].startswith("<span") else RICH_TAGS[m[0]], text), kept
+
+
+def balanced(text: str) -> str:
+    """A cut title's marks closed or dropped, so no tag is left open."""
+    out, open_marks = [], []
+    for char in text:
+        if char in PAIRS:
+            open_marks.append(char)
+        elif char in PAIRS.values():
+            if not open_marks or PAIRS[open_marks[-1]] != char:
+                continue
+            open_marks.pop()
+        out.append(char)
+    return "".join(out) + "".join(PAIRS[m] for m in reversed(open_marks))
+
+
+def unrich(text: str, kept: list[str], italic: bool) -> Markup:
+    """Escaped text with the marks made markup again; italic inside an italic title is roman."""
+    tags = {v: k for k, v in RICH_TAGS.items()}
+    if italic:
+        tags.update({"\ue030": '<span style="font-style:normal">', "\ue031": "</span>"})
+    out = []
+    for piece in re.split(f"({KEPT}\\d+{KEPT_END}|[{''.join(RICH_TAGS.values())}])", text):
+        if piece.startswith(KEPT):
+            out.append(str(escape(kept[int(piece[1:-1])])))
+        elif piece in tags:
+            out.append(tags[piece])
+        else:
+            out.append(str(escape(piece)))
+    return Markup("".join(out))
+
+
 # --- the forms ---------------------------------------------------------------------
 
 # Chicago's title styles, by CSL type: italic (whole publications), roman and unquoted
@@ -333,22 +393,25 @@ class Formatter:
 
     def title(self, source: Source, short: bool = False) -> Markup:
         text = source.get("title-short") if short and source.get("title-short") else source.title
+        text, kept = rich(text)
         if short and not source.get("title-short"):
-            text = short_title(text)
+            text = balanced(short_title(text))
         if is_english(source, self.format_date.language):
             text = headline_case(text)
         text = re.sub(r"(\d)\s+[–-]\s+(\d)", r"\1–\2", text)  # "1983 – 1993" closed up
         if source.type in ITALIC_TITLE or (source.type == "broadcast" and not source.get("container-title")):
-            return Markup("<i>{}</i>").format(requote(text, self.words.quotes))
+            return Markup("<i>{}</i>").format(unrich(requote(text, self.words.quotes), kept, italic=True))
         if source.type in ROMAN_TITLE:
-            return escape(requote(text, self.words.quotes))
+            return unrich(requote(text, self.words.quotes), kept, italic=False)
         q = self.words
-        return Markup("{}{}{}{}").format(q.quotes[0], requote(text, q.inner), q.quotes[1], Markup(CLOSE))
+        return Markup("{}{}{}{}").format(q.quotes[0], unrich(requote(text, q.inner), kept, italic=False),
+                                         q.quotes[1], Markup(CLOSE))
 
     def container(self, source: Source) -> Markup:
         name = source.get("container-title")
         if not name:
             return Markup("")
+        name, kept = rich(name)
         english = is_english(source, self.format_date.language)
         if source.type in PERIODICAL and english:
             name = re.sub(r"^The\s+", "", name)  # Chicago 14.172, 14.193
@@ -356,9 +419,9 @@ class Formatter:
             name = headline_case(name)
         name = requote(name, self.words.quotes)
         if source.type in ITALIC_CONTAINER:
-            shown = Markup("<i>{}</i>").format(name)
+            shown = Markup("<i>{}</i>").format(unrich(name, kept, italic=True))
         else:
-            shown = escape(name)
+            shown = unrich(name, kept, italic=False)
         if source.type == "post-weblog" and "blog" not in name.lower():
             shown = Markup("{} ({})").format(shown, self.words.blog)
         if source.type == "article-newspaper" and source.get("publisher-place"):

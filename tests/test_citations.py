@@ -401,3 +401,22 @@ def test_speech_names_its_occasion() -> None:
                                           "Montreal, November 1, 2011).")
     assert chapter.bibliography("it") == ("Balcer, René. “Address to the Graduating Class.” Speech, Fall Convocation, "
                                           "Montreal, November 1, 2011.")
+
+
+def test_csl_rich_text_in_titles_and_any_other_markup_as_text() -> None:
+    """Zotero writes CSL's title markup: <i>, <b>, <sup>, <sub>, small caps, and `nocase`."""
+    chapter = Chapter({
+        "review": {"type": "article-magazine", "title": "A review of <i>Law & order</i>: <span class=\"nocase\">"
+                   "the iconic</span> cases", "container-title": "Variety", "issued": "2010"},
+        "book": {"type": "book", "title": "Reading <i>Law & Order</i> <script>alert(1)</script>",
+                 "author": [{"literal": "The Editors"}], "issued": "2012"},
+        "blog": {"type": "post-weblog", "title": "Chow down", "container-title": "<span class=\"nocase\">appleeats</span>",
+                 "issued": "2020"},
+    })
+    assert chapter.cite(("review", None)) == (
+        "“A Review of <i>Law &amp; Order</i>: the iconic Cases,” <i>Variety</i>, 2010.")
+    assert chapter.cite(("book", None)) == (
+        "The Editors, <i>Reading <span style=\"font-style:normal\">Law &amp; Order</span> "
+        "&lt;script&gt;alert(1)&lt;/script&gt;</i> (2012).")
+    assert chapter.cite(("blog", None)) == "“Chow Down,” <i>appleeats</i> (blog), 2020."
+    assert chapter.formatter.sort_key(chapter.sources["review"])[0].startswith("review of law")
