@@ -11,6 +11,7 @@ source ever reaches the page unescaped.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -763,7 +764,7 @@ class Formatter:
     def sort_key(self, source: Source) -> tuple[str, str]:
         """Alphabetical by what the entry begins with, as it is printed (Chicago 14.66):
         letter by letter, accents and a leading article or quotation mark set aside."""
-        text = re.sub(r"<[^>]+>", "", str(self.bibliography_entry(source)))
+        text = html.unescape(re.sub(r"<[^>]+>", "", str(self.bibliography_entry(source))))
         return (_sortable(text), source.id)
 
     def note(self, pieces: list[Markup]) -> Markup:
@@ -807,7 +808,7 @@ def _sortable(text: str) -> str:
     text = text.lstrip("“‘\"'«„‚ \u202f")
     text = LEADING_ARTICLE.sub("", text, count=1)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum() or c == " ")
+    return " ".join("".join(c for c in decomposed if c.isalnum() or c == " ").split())
 
 
 class DateFormatter:
