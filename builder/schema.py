@@ -294,7 +294,7 @@ def items(value: Any, ctx: Context, name: str) -> list[tuple[Any, Context]]:
     out = []
     for index, item in enumerate(value):
         line, col = position(value, index=index) or (ctx.line, ctx.col)
-        out.append((item, Context(ctx.shown, line, col)))
+        out.append((item, ctx.at(line, col)))
     return out
 
 
