@@ -419,3 +419,28 @@ def test_project_keys_from_zotero_extra_and_csl_json_custom(minimal: Path) -> No
     _, problems = load_manuscript(minimal)
     assert sorted((p.line, p.code, p.message) for p in problems) == [
         (2, "S003", "this source has no 'grade-reason'"), (7, "S004", "'grade' in this source: 'E' is not a grade")]
+
+
+def test_a_zotero_export_as_it_comes_gives_the_notes_and_bibliography_of_the_yaml_registry(minimal: Path) -> None:
+    """Item addresses as ids with citation keys, grades in Extra (`note`), a language by its
+    name, a year as text in date-parts, titles in sentence case: the same notes."""
+    import shutil
+
+    from builder.context import build_context
+    from builder.load import load_manuscript
+    from builder.render import Renderer
+
+    from .conftest import FIXTURES
+
+    def notes_and_bibliography():
+        manuscript, problems = load_manuscript(minimal)
+        assert problems == []
+        ctx = build_context(manuscript)
+        notes = [n.html for chapter in Renderer(ctx, "epub").chapters() for n in chapter.notes]
+        return notes, [e.html for e in ctx.bibliography]
+
+    from_yaml = notes_and_bibliography()
+    (minimal / "sources.yaml").unlink()
+    shutil.copy(FIXTURES / "zotero" / "sources.json", minimal / "sources.json")
+    assert notes_and_bibliography() == from_yaml
+    assert len(from_yaml[0]) == 5 and "cited in" in " ".join(from_yaml[0])
