@@ -15,6 +15,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Mapping
 
 from babel.dates import format_date, format_skeleton
@@ -392,10 +393,22 @@ class Formatter:
 
     # the pieces
 
+    @cached_property
+    def _uncut(self) -> frozenset[str]:
+        """Sources whose cut short title would be another source's short form: theirs stays
+        uncut (Chicago's short form must still tell the works apart)."""
+        forms: dict[tuple[str, str], list[str]] = {}
+        for source in self.sources.values():
+            if not source.get("title-short"):
+                role = self._lead_role(source)
+                who = self.short_names(source.get(role)) if role else ""
+                forms.setdefault((who, short_title(rich(source.title)[0]).casefold()), []).append(source.id)
+        return frozenset(i for ids in forms.values() if len(ids) > 1 for i in ids)
+
     def title(self, source: Source, short: bool = False) -> Markup:
         text = source.get("title-short") if short and source.get("title-short") else source.title
         text, kept = rich(text)
-        if short and not source.get("title-short"):
+        if short and not source.get("title-short") and source.id not in self._uncut:
             text = balanced(short_title(text))
         if is_english(source, self.format_date.language):
             text = headline_case(text)

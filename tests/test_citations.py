@@ -420,3 +420,12 @@ def test_csl_rich_text_in_titles_and_any_other_markup_as_text() -> None:
         "&lt;script&gt;alert(1)&lt;/script&gt;</i> (2012).")
     assert chapter.cite(("blog", None)) == "“Chow Down,” <i>appleeats</i> (blog), 2020."
     assert chapter.formatter.sort_key(chapter.sources["review"])[0].startswith("variety a review of law order")
+
+
+def test_short_titles_that_would_name_two_works_stay_whole() -> None:
+    chapter = Chapter({"bio": {"type": "webpage", "title": "Rene Balcer biography"},
+                       "celeb": {"type": "webpage", "title": "Rene Balcer biography, life, interesting facts"}})
+    chapter.cite(("bio", None))
+    chapter.cite(("celeb", None))
+    assert chapter.cite(("bio", "para. 2"), ("celeb", "para. 3")) == exact(
+        "“Rene Balcer Biography,” para.~2; “Rene Balcer Biography, Life, Interesting Facts,” para.~3.")
