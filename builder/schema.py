@@ -242,7 +242,7 @@ def partial_date(value: Any, ctx: Context) -> PartialDate:
 def _checked_date(y: int, m: int | None = None, d: int | None = None) -> PartialDate:
     try:
         dt.date(y, m or 1, d or 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FieldError("is not a real calendar date", "check the month and day") from None
     return PartialDate(y, m, d)
 

@@ -444,3 +444,45 @@ def test_a_zotero_export_as_it_comes_gives_the_notes_and_bibliography_of_the_yam
     shutil.copy(FIXTURES / "zotero" / "sources.json", minimal / "sources.json")
     assert notes_and_bibliography() == from_yaml
     assert len(from_yaml[0]) == 5 and "cited in" in " ".join(from_yaml[0])
+
+
+def test_whatever_a_source_holds_the_answer_is_a_source_or_clean_problems(tmp_path: Path) -> None:
+    """Random values in a source's CSL variables, names, dates and project keys (as YAML or
+    JSON would bring them): never an exception."""
+    import shutil
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from ruamel.yaml import YAML
+
+    from builder.context import build_context
+    from builder.load import load_manuscript
+
+    from .conftest import FIXTURES
+
+    folder = tmp_path / "manuscript"
+    shutil.copytree(FIXTURES / "minimal", folder)
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
+    values = st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+            ["family", "given", "literal", "date-parts", "season", "circa", "raw", "x"]), inner, max_size=3)),
+        max_leaves=8)
+    keys = st.sampled_from(["author", "editor", "issued", "accessed", "type", "title", "language", "URL", "note",
+                            "custom", "grade", "citation-key", "page", "edition", "title-short", "container-title"])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.dictionaries(keys, values, max_size=4))
+    def check(fields: dict) -> None:
+        yaml = YAML(typ="safe", pure=True)
+        document = yaml.load((FIXTURES / "minimal" / "sources.yaml").read_text("utf-8"))
+        document["references"][0].update(fields)
+        with (folder / "sources.yaml").open("w", encoding="utf-8") as out:
+            yaml.dump(document, out)
+        manuscript, problems = load_manuscript(folder)
+        assert (manuscript is None) == bool(problems)
+        if manuscript is not None:
+            ctx = build_context(manuscript)
+            source = manuscript.sources["encyclopedia"]
+            assert ctx.formatter.full(source, "p. 1") and ctx.formatter.short(source) is not None
+
+    check()
