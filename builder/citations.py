@@ -774,10 +774,11 @@ class Formatter:
         text = re.sub(r"\.\. ", ". ", str(text))  # "et al.. " and "ed.. "
         return Markup(finish(text, w))
 
-    def sort_key(self, source: Source) -> tuple[str, str]:
-        """Alphabetical by what the entry begins with, as it is printed (Chicago 14.66):
-        letter by letter, accents and a leading article or quotation mark set aside."""
-        text = html.unescape(re.sub(r"<[^>]+>", "", str(self.bibliography_entry(source))))
+    def sort_key(self, source: Source, entry: Markup | None = None) -> tuple[str, str]:
+        """Alphabetical by what the entry (given, or made here) begins with, as it is printed
+        (Chicago 14.66): letter by letter, accents and a leading article or quotation mark set aside."""
+        entry = self.bibliography_entry(source) if entry is None else entry
+        text = html.unescape(re.sub(r"<[^>]+>", "", str(entry)))
         return (_sortable(text), source.id)
 
     def note(self, pieces: list[Markup]) -> Markup:

@@ -172,9 +172,9 @@ def _film_order(entry: FilmEntry) -> tuple:
 
 def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> RenderContext:
     formatter = Formatter(m.sources, DateFormatter(m.profile.language))
-    ordered = sorted(m.sources.values(), key=formatter.sort_key)
-    bibliography = tuple(BibliographyEntry(i, s, formatter.bibliography_entry(s))
-                         for i, s in enumerate(ordered, start=1))
+    entries = {s.id: formatter.bibliography_entry(s) for s in m.sources.values()}
+    ordered = sorted(m.sources.values(), key=lambda s: formatter.sort_key(s, entries[s.id]))
+    bibliography = tuple(BibliographyEntry(i, s, entries[s.id]) for i, s in enumerate(ordered, start=1))
     briefs: dict[str, list[Conflict]] = {}
     for conflict in m.conflicts:
         for record_id in conflict.affects:
