@@ -170,7 +170,8 @@ def finish(text: str, words: Words, end: str = ".") -> str:
         text = re.sub(f"([”’]+){CLOSE}([.,])", r"\2\1", text)
         text = re.sub("”([.,])", r"\1”", text)
     text = text.replace(CLOSE, "")
-    text = re.sub(r"([?!])([”’»“‘\u202f]*)[.,]", r"\1\2", text)  # "Why?," and "Why?." lose the mark
+    # A title's own ? or ! stands for a period, but a comma the syntax needs stays (CMOS 6.119).
+    text = re.sub(r"([?!])([”’»“‘\u202f]*)\.", r"\1\2", text)
     return re.sub(r"\.([”’»“‘\u202f]*)\.$", r".\1", text)  # "et al.." or "ed.."
 
 

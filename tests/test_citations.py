@@ -362,11 +362,11 @@ def test_sentence_case_kept_for_a_french_source_and_words_follow_the_manuscript(
     assert german.cite(("it", "para. 3")) == exact("Ebd., para.~3.")
 
 
-def test_title_ending_in_a_question_mark_takes_no_comma_or_period() -> None:
+def test_title_ending_in_a_question_mark_keeps_a_comma_and_takes_no_period() -> None:
     fields = {"type": "webpage", "title": "Who killed the showrunner?", "container-title": "Deadline",
               "issued": "2012-01-02"}
     chapter = Chapter({"it": fields})
-    assert chapter.cite(("it", None)) == "“Who Killed the Showrunner?” Deadline, January 2, 2012."
+    assert chapter.cite(("it", None)) == "“Who Killed the Showrunner?,” Deadline, January 2, 2012."
     assert chapter.bibliography("it") == "“Who Killed the Showrunner?” Deadline, January 2, 2012."
 
 
