@@ -685,7 +685,8 @@ class Formatter:
         w = self.words
         book = self.container(source)
         editors = source.get("editor")
-        parts = [Markup("{} {}").format(w.in_.capitalize() if bibliography else w.in_, book)]
+        parts = [Markup("{} {}").format(w.in_.capitalize() if bibliography else w.in_, book),
+                 escape(self._edition(source))]
         if editors:
             parts.append(escape(f"{w.edited_by if bibliography else w.ed} {self.names(editors)}"))
         if bibliography:

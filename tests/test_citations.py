@@ -429,3 +429,14 @@ def test_short_titles_that_would_name_two_works_stay_whole() -> None:
     chapter.cite(("celeb", None))
     assert chapter.cite(("bio", "para. 2"), ("celeb", "para. 3")) == exact(
         "“Rene Balcer Biography,” para.~2; “Rene Balcer Biography, Life, Interesting Facts,” para.~3.")
+
+
+def test_signed_encyclopedia_entry_is_cited_as_a_part_of_its_book() -> None:
+    fields = {"type": "entry-encyclopedia", "title": "Law & order", "author": [{"family": "Doe", "given": "Jane"}],
+              "container-title": "Encyclopedia of television", "edition": "2", "publisher": "Fitzroy Dearborn",
+              "publisher-place": "New York", "issued": "2004", "page": "1300-1302"}
+    chapter = Chapter({"it": fields})
+    assert chapter.cite(("it", "p. 1301")) == ("Jane Doe, “Law &amp; Order,” in <i>Encyclopedia of Television</i>, "
+                                               "2nd ed. (New York: Fitzroy Dearborn, 2004), 1301.")
+    assert chapter.bibliography("it") == ("Doe, Jane. “Law &amp; Order.” In <i>Encyclopedia of Television</i>, "
+                                          "2nd ed., 1300–1302. New York: Fitzroy Dearborn, 2004.")
