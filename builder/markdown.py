@@ -75,6 +75,7 @@ def render(env: Environment, template: str, shown: Callable[[Path], str], **valu
                 from None
         return HOLE.format(len(pieces) - 1)
 
+    _refuse_unclosed(text, where)
     holed = re.sub(f"{JINJA.pattern}|{CITATION.pattern}", evaluate, text, flags=re.S)
     html = _unquote_text(_parser().render(holed))
     filled = HOLES.sub(lambda m: pieces[int(m[1])], html)
@@ -112,6 +113,17 @@ def _nth_piece(text: str, n: int) -> int:
     found = [m for m in re.finditer(f"{JINJA.pattern}|{CITATION.pattern}", text, flags=re.S)
              if not m.group(0).startswith("{#")]
     return found[n].start()
+
+
+def _refuse_unclosed(text: str, where: str) -> None:
+    """A `{{`, `{%` or `{#` that no closing mark ends, which an HTML chapter would refuse too."""
+    spans = [m.span() for m in JINJA.finditer(text)]
+    for opener in re.finditer(r"\{[{%#]", text):
+        if not any(start <= opener.start() < end for start, end in spans):
+            line, col = _place(text, opener.start())
+            raise ManuscriptError([Problem(where, line, col, "T001",
+                                           f"template syntax error: {opener[0]} is not closed",
+                                           "close it with }}, %} or #}, or write {{ '{{' }} for the characters")])
 
 
 def _place(text: str, index: int) -> tuple[int, int]:

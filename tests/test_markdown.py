@@ -101,6 +101,9 @@ CASES = {
     "syntax error": ("Born in {{ fact('birth' }}.\n",
                      "manuscript/templates/chapters/work.md:1:9: T001 template syntax error: unexpected end of "
                      "template, expected ','. (hint: fix the {{ }} expression here)"),
+    "unclosed expression": ("Fine.\n\nBorn in {{ fact('birth').values.place.\n",
+                            "manuscript/templates/chapters/work.md:3:9: T001 template syntax error: {{ is not "
+                            "closed (hint: close it with }}, %} or #}, or write {{ '{{' }} for the characters)"),
     "statement": ("{% if true %}Yes{% endif %}\n",
                   "manuscript/templates/chapters/work.md:1:1: T006 a Markdown chapter takes {{ }} expressions, "
                   "not {% %} statements (hint: compute the value in an expression, or write the chapter as an "
@@ -143,3 +146,31 @@ def test_an_escaped_bracket_is_not_a_citation(minimal: Path) -> None:
         "Write \\[@fact-id] for a citation.[@prize-2001]\n", encoding="utf-8")
     work = rendered(minimal, "epub")[1]
     assert "Write [@fact-id] for a citation." in work.body and len(work.notes) == 1
+
+
+def test_whatever_a_markdown_chapter_holds_the_answer_is_html_or_one_clean_problem(minimal: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from builder.problems import ManuscriptError
+
+    use_templates(minimal, work="work.md")
+    m, _ = load_manuscript(minimal)
+    ctx = build_context(m)
+    chapter = minimal / "templates" / "chapters" / "work.md"
+    pieces = st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", "[@", "]", "@birth", ";", "*", "_", "`", "\n",
+                              "\n\n", "<b>", "&", "\"", "{{ fact('birth').values.place }}", "[@prize-2001]",
+                              "{.x}", ": ", "# ", "> ", "- ", "text", "\\"])
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text: str) -> None:
+        chapter.write_text(text, encoding="utf-8")
+        try:
+            chapters = Renderer(ctx, "epub").chapters()
+        except ManuscriptError as error:
+            assert len(error.problems) == 1 and error.problems[0].path.endswith("work.md")
+        else:
+            assert chapters[1].spec.template == "chapters/work.md"
+
+    check()
