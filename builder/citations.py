@@ -403,10 +403,12 @@ class Formatter:
             if not source.get("title-short"):
                 role = self._lead_role(source)
                 who = self.short_names(source.get(role)) if role else ""
-                forms.setdefault((who, short_title(rich(source.title)[0]).casefold()), []).append(source.id)
+                forms.setdefault((who, short_title(rich(source.title or "")[0]).casefold()), []).append(source.id)
         return frozenset(i for ids in forms.values() if len(ids) > 1 for i in ids)
 
     def title(self, source: Source, short: bool = False) -> Markup:
+        if not source.title:
+            return Markup("")
         text = source.get("title-short") if short and source.get("title-short") else source.title
         text, kept = rich(text)
         if short and not source.get("title-short") and source.id not in self._uncut:
@@ -638,7 +640,7 @@ class Formatter:
         if t == "interview":
             interviewer = source.get("interviewer")
             by = escape(f"{w.interview_by} {self.names(interviewer)}") if interviewer else Markup("")
-            return _comma(lead, title if source.title else Markup(""), by, self.container(source),
+            return _comma(lead, title, by, self.container(source),
                           escape(source.get("medium") or ""), escape(self._when(source)),
                           escape(self._locator_or_page(source, locator)), escape(self._archive(source)),
                           escape(self._link(source)))
@@ -706,7 +708,7 @@ class Formatter:
             return _comma(self._reference_work(source), place)
         role = self._lead_role(source)
         who = escape(self.short_names(source.get(role))) if role else Markup("")
-        title = self.title(source, short=True) if source.title else Markup("")
+        title = self.title(source, short=True)
         if source.type == "interview" and not source.title:
             title = escape("interview")
         return _comma(who, title, place)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import schema as s
-from .models import Award, Conflict, Fact, FilmEntry, Manuscript, Profile, Source
+from .models import UNTITLED, Award, Conflict, Fact, FilmEntry, Manuscript, Profile, Source
 from .problems import Problem, display_path
 from .yamlfile import read_json, read_yaml
 
@@ -191,11 +191,17 @@ class _Places:
 
 
 def _keyed(source: Source, problems: list[Problem]) -> Source | None:
-    """The source under the key facts cite it by: its citation key if it has one, else its id."""
+    """The source under the key facts cite it by: its citation key if it has one, else its id;
+    None, with the problem told, if it has no usable key or lacks the title its type needs."""
     key = source.get("citation-key") or source.id
+    w = source.where
+    if source.title is None and source.type not in UNTITLED:
+        problems.append(Problem(w.path, w.line, w.col, "S003", "this source has no 'title'",
+                                "add `title:` to it (only an interview or a personal communication may "
+                                "go without)"))
+        return None
     if s.ID_PATTERN.match(key):
         return dataclasses.replace(source, id=key)
-    w = source.where
     problems.append(Problem(w.path, w.line, w.col, "S004", f"{key!r} is not a usable source id",
                             "give the source an `id` (or a `citation-key`, as Zotero calls it) of "
                             "lowercase letters, digits and single hyphens, like `stevens-2003`"))

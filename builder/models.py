@@ -24,6 +24,8 @@ GRADE_MEANINGS = {
     "D": "unreliable",
 }
 RESULTS = ("won", "nominated", "honour")
+# CSL types Chicago cites without a title: an unpublished interview, a letter or conversation.
+UNTITLED = frozenset({"interview", "personal_communication"})
 TRIM_SIZES = {"6x9": ("6in", "9in"), "a5": ("148mm", "210mm"), "letter": ("8.5in", "11in")}
 
 
@@ -97,7 +99,7 @@ class Source:
     # `id` for its own item address), otherwise its `id`; `load` checks it is a usable id.
     id: str = declared("source_id")
     type: str = declared("csl_type")
-    title: str = declared("text")
+    title: str | None = declared("text", default=None)  # required but of the UNTITLED types
     grade: str = declared("grade")
     grade_reason: str = declared("text")
     cited_in: str | None = declared("identifier", default=None)

@@ -440,3 +440,16 @@ def test_signed_encyclopedia_entry_is_cited_as_a_part_of_its_book() -> None:
                                                "2nd ed. (New York: Fitzroy Dearborn, 2004), 1301.")
     assert chapter.bibliography("it") == ("Doe, Jane. “Law &amp; Order.” In <i>Encyclopedia of Television</i>, "
                                           "2nd ed., 1300–1302. New York: Fitzroy Dearborn, 2004.")
+
+
+def test_an_unpublished_interview_needs_no_title() -> None:
+    fields = {"type": "interview", "author": [{"family": "Balcer", "given": "René"}],
+              "interviewer": [{"literal": "the author"}], "medium": "audio recording", "issued": "2019-04-02",
+              "archive": "Oral History Collection", "archive-place": "Toronto"}
+    chapter = Chapter({"it": fields, "other": SOURCES["book"][0]})
+    assert chapter.cite(("it", None)) == ("René Balcer, interview by the author, audio recording, April 2, 2019, "
+                                          "Oral History Collection, Toronto.")
+    chapter.cite(("other", None))
+    assert chapter.cite(("it", None)) == "Balcer, interview."
+    assert chapter.bibliography("it") == ("Balcer, René. Interview by the author. Audio recording, April 2, 2019. "
+                                          "Oral History Collection, Toronto.")

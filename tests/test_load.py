@@ -486,3 +486,14 @@ def test_whatever_a_source_holds_the_answer_is_a_source_or_clean_problems(tmp_pa
             assert ctx.formatter.full(source, "p. 1") and ctx.formatter.short(source) is not None
 
     check()
+
+
+def test_only_an_interview_or_a_personal_communication_may_go_without_a_title(minimal: Path, capsys) -> None:
+    path = minimal / "sources.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    title: Ada Example\n", "", 1), encoding="utf-8")
+    code, lines = check(capsys)
+    assert (code, lines[0]) == (1, "manuscript/sources.yaml:2:5: S003 this source has no 'title' (hint: add "
+                                   "`title:` to it (only an interview or a personal communication may go without))")
+    path.write_text(path.read_text(encoding="utf-8").replace("type: entry-encyclopedia", "type: interview", 1),
+                    encoding="utf-8")
+    assert check(capsys)[0] == 0
