@@ -16,7 +16,7 @@ from typing import Mapping
 
 from markupsafe import Markup, escape
 
-from .citations import DateFormatter, Formatter, join_note, locator_text
+from .citations import DateFormatter, Formatter, merge_locators
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
 
 
@@ -55,9 +55,11 @@ class NoteBook:
         return note
 
     def _citations(self, ids: tuple[str, ...]) -> tuple[Citation, ...]:
+        """The sources of the facts cited, each once, in the order first named, with all the
+        places the facts cite in it as one locator (a citation of one source at several places)."""
         if not ids:
             raise CitationError("cite() was called without a fact id", "write cite('some-fact-id')")
-        seen: dict[tuple[str, str | None], Citation] = {}
+        places: dict[str, list[Citation]] = {}
         for record_id in ids:
             record = self.records.get(record_id)
             if record is None:
@@ -67,8 +69,9 @@ class NoteBook:
                 raise CitationError(f"fact {record_id!r} is kept out of the text: {record.excluded}",
                                     "remove it from the template, or cite a better-supported fact")
             for citation in record.sources:
-                seen.setdefault((citation.source, citation.locator), citation)
-        return tuple(seen.values())
+                places.setdefault(citation.source, []).append(citation)
+        return tuple(Citation(source=source, locator=merge_locators([c.locator for c in cited]),
+                              where=cited[0].where) for source, cited in places.items())
 
     def _repeats_previous(self, citations: tuple[Citation, ...]) -> bool:
         """Chicago's "Ibid.": one source, the same as the one note just before."""
@@ -79,20 +82,24 @@ class NoteBook:
         return now.source == before.source and (now.locator == before.locator or bool(now.locator))
 
     def _text(self, ids: tuple[str, ...], citations: tuple[Citation, ...]) -> Markup:
-        sources = self.formatter.sources
+        sources, formatter = self.formatter.sources, self.formatter
         if self._repeats_previous(citations):
             locator = citations[0].locator
-            same = locator == self._previous[0].locator
-            body = Markup("Ibid.") if same else join_note([[Markup("Ibid."), escape(locator_text(locator))]])
+            body = formatter.note([formatter.ibid(None if locator == self._previous[0].locator else locator)])
         else:
             pieces = []
             for citation in citations:
                 source = sources[citation.source]
-                first = source.id not in self._seen
-                self._seen.add(source.id)
-                pieces.append(self.formatter.full(source, citation.locator) if first
-                              else self.formatter.short(source, citation.locator))
-            body = join_note(pieces)
+                if source.id in self._seen:
+                    pieces.append(formatter.short(source, citation.locator))
+                else:
+                    # The first citation of a source in a chapter is always the full one.
+                    self._seen.add(source.id)
+                    origin_seen = source.cited_in in self._seen
+                    pieces.append(formatter.full(source, citation.locator, origin_seen))
+                    if source.cited_in:
+                        self._seen.add(source.cited_in)
+            body = formatter.note(pieces)
         briefs = [c.brief for record_id in ids for c in self.briefs.get(record_id, ()) if c.brief]
         if briefs:
             body = Markup(" ").join([body, *(escape(b) for b in dict.fromkeys(briefs))])
@@ -165,9 +172,9 @@ def _film_order(entry: FilmEntry) -> tuple:
 
 def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> RenderContext:
     formatter = Formatter(m.sources, DateFormatter(m.profile.language))
-    ordered = sorted(m.sources.values(), key=formatter.sort_key)
-    bibliography = tuple(BibliographyEntry(i, s, formatter.bibliography_entry(s))
-                         for i, s in enumerate(ordered, start=1))
+    entries = {s.id: formatter.bibliography_entry(s) for s in m.sources.values()}
+    ordered = sorted(m.sources.values(), key=lambda s: formatter.sort_key(s, entries[s.id]))
+    bibliography = tuple(BibliographyEntry(i, s, entries[s.id]) for i, s in enumerate(ordered, start=1))
     briefs: dict[str, list[Conflict]] = {}
     for conflict in m.conflicts:
         for record_id in conflict.affects:

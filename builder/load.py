@@ -1,75 +1,35 @@
 """Load: read a manuscript folder into typed records, reporting every problem.
 
-This stage owns the file layout of a manuscript and the field-by-field
-validation of each record. Rules that relate records to each other (unknown
+This stage owns the file layout of a manuscript (the sources as CSL-YAML or
+CSL-JSON) and applies to each record the validation its declaration in `models`
+implies. Rules that relate records to each other (unknown
 sources, unused sources, conflicts) belong to `check`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 from . import schema as s
-from .models import (Account, Award, ChapterSpec, Conflict, Fact, FilmEntry, Manuscript,
-                     Profile, Source)
+from .models import UNTITLED, Award, Conflict, Fact, FilmEntry, Manuscript, Profile, Source
 from .problems import Problem, display_path
-from .yamlfile import read_yaml
+from .yamlfile import read_json, read_yaml
 
 PROFILE_FILE = "profile.yaml"
 TEMPLATES_DIR = "templates"
+# The source registry, in either CSL form: the list under `references:` (or a bare list).
+SOURCE_FILES = ("sources.yaml", "sources.json")
+SOURCES_KEY = "references"
 
-SOURCE_FIELDS = {
-    "id": s.Spec(s.identifier, True), "type": s.Spec(s.csl_type, True), "title": s.Spec(s.text, True),
-    "author": s.Spec(s.names), "editor": s.Spec(s.names), "container-title": s.Spec(s.text),
-    "publisher": s.Spec(s.text), "publisher-place": s.Spec(s.text), "issued": s.Spec(s.partial_date),
-    "URL": s.Spec(s.url), "accessed": s.Spec(s.partial_date), "page": s.Spec(s.text),
-    "ISBN": s.Spec(s.text), "edition": s.Spec(s.text), "volume": s.Spec(s.text), "issue": s.Spec(s.text),
-    "archive": s.Spec(s.text), "archive_location": s.Spec(s.text), "note": s.Spec(s.text),
-    "grade": s.Spec(s.grade, True), "grade-reason": s.Spec(s.text, True),
-    "cited-in": s.Spec(s.identifier), "cited-in-locator": s.Spec(s.text),
-}
-FACT_FIELDS = {
-    "id": s.Spec(s.identifier, True), "topic": s.Spec(s.identifier, True), "claim": s.Spec(s.text, True),
-    "date": s.Spec(s.partial_date), "values": s.Spec(s.values_map),
-    "sources": s.Spec(s.citations, True), "excluded": s.Spec(s.text),
-}
-FILM_FIELDS = {
-    "id": s.Spec(s.identifier, True), "title": s.Spec(s.text, True), "kind": s.Spec(s.text, True),
-    "year": s.Spec(s.year), "until": s.Spec(s.year), "role": s.Spec(s.text), "note": s.Spec(s.text),
-    "sources": s.Spec(s.citations, True), "excluded": s.Spec(s.text),
-}
-AWARD_FIELDS = {
-    "id": s.Spec(s.identifier, True), "year": s.Spec(s.year, True), "body": s.Spec(s.text, True),
-    "category": s.Spec(s.text, True), "result": s.Spec(s.result, True), "work": s.Spec(s.text),
-    "credit": s.Spec(s.text), "note": s.Spec(s.text), "sources": s.Spec(s.citations, True),
-    "excluded": s.Spec(s.text),
-}
-ACCOUNT_FIELDS = {"source": s.Spec(s.identifier, True), "says": s.Spec(s.text, True),
-                  "locator": s.Spec(s.text)}
-CONFLICT_FIELDS = {
-    "id": s.Spec(s.identifier, True), "topic": s.Spec(s.text, True),
-    "accounts": s.Spec(lambda v, c: v, True), "resolution": s.Spec(s.text), "reason": s.Spec(s.text),
-    "brief": s.Spec(s.text), "affects": s.Spec(s.id_list),
-}
-CHAPTER_FIELDS = {"id": s.Spec(s.identifier, True), "title": s.Spec(s.text, True),
-                  "template": s.Spec(s.text, True), "running-head": s.Spec(s.text)}
-PROFILE_FIELDS = {
-    "slug": s.Spec(s.identifier, True), "title": s.Spec(s.text, True), "subtitle": s.Spec(s.text),
-    "subject": s.Spec(s.text, True), "author": s.Spec(s.text, True), "publisher": s.Spec(s.text, True),
-    "language": s.Spec(s.text, True), "identifier": s.Spec(s.text, True), "edition": s.Spec(s.text, True),
-    "date": s.Spec(s.partial_date, True), "rights": s.Spec(s.text, True),
-    "description": s.Spec(s.text, True), "keywords": s.Spec(s.text_list), "trim": s.Spec(s.trim),
-    "chapters": s.Spec(lambda v, c: v, True),
-}
-
-# file name -> (top-level key, record spec, what one record is called)
+# file name -> (top-level key, record, what one record is called)
 RECORD_FILES = {
-    "sources.yaml": ("references", SOURCE_FIELDS, "source"),
-    "facts.yaml": ("facts", FACT_FIELDS, "fact"),
-    "filmography.yaml": ("filmography", FILM_FIELDS, "filmography entry"),
-    "awards.yaml": ("awards", AWARD_FIELDS, "award"),
-    "conflicts.yaml": ("conflicts", CONFLICT_FIELDS, "conflict"),
+    "facts.yaml": ("facts", Fact, "fact"),
+    "filmography.yaml": ("filmography", FilmEntry, "filmography entry"),
+    "awards.yaml": ("awards", Award, "award"),
+    "conflicts.yaml": ("conflicts", Conflict, "conflict"),
 }
 
 
@@ -86,15 +46,11 @@ def load_manuscript(root: Path) -> tuple[Manuscript | None, list[Problem]]:
                               "and conflicts.yaml (see the README)")]
     project = root.parent
     profile = _load_profile(root / PROFILE_FILE, project, problems)
-    records = {name: _load_records(root / name, project, key, spec, what, problems)
-               for name, (key, spec, what) in RECORD_FILES.items()}
-    sources = [_source(v) for v in records["sources.yaml"]]
-    facts = [Fact(id=v["id"], topic=v["topic"], claim=v["claim"], sources=v["sources"],
-                  where=v["_where"], date=v.get("date"), values=v.get("values", {}),
-                  excluded=v.get("excluded")) for v in records["facts.yaml"]]
-    film = [FilmEntry(**_plain(v)) for v in records["filmography.yaml"]]
-    awards = [Award(**_plain(v)) for v in records["awards.yaml"]]
-    conflicts = [c for c in (_conflict(v, problems) for v in records["conflicts.yaml"]) if c]
+    sources = _load_sources(root, project, problems)
+    records = {name: _load_records(root / name, project, key, record, what, problems)
+               for name, (key, record, what) in RECORD_FILES.items()}
+    facts = records["facts.yaml"]
+    film, awards, conflicts = records["filmography.yaml"], records["awards.yaml"], records["conflicts.yaml"]
     _report_duplicates("source", sources, problems)
     _report_duplicates("record", [*facts, *film, *awards], problems)
     _report_duplicates("conflict", conflicts, problems)
@@ -106,14 +62,19 @@ def load_manuscript(root: Path) -> tuple[Manuscript | None, list[Problem]]:
     return manuscript, problems
 
 
-def _load_document(path: Path, project: Path, key: str, problems: list[Problem]) -> Any:
+def _load_document(path: Path, project: Path, key: str, problems: list[Problem],
+                   bare_list: bool = False) -> Any:
+    """The file's document: a mapping with `key` (or, when `bare_list`, a list of records)."""
     shown = display_path(path, project)
-    document, found = read_yaml(path, shown, path.parent)
+    reader = read_json if path.suffix == ".json" else read_yaml
+    document, found = reader(path, shown, path.parent)
     problems.extend(found)
     if document is None:
         if not found:
             problems.append(Problem(shown, 1, 1, "Y007", "file is empty", f"start it with `{key}:`"))
         return None
+    if bare_list and isinstance(document, list):
+        return document
     if not isinstance(document, dict) or key not in document:
         problems.append(Problem(shown, 1, 1, "S005", f"has no top-level `{key}:`",
                                 f"start the file with `{key}:` followed by its entries"))
@@ -121,75 +82,130 @@ def _load_document(path: Path, project: Path, key: str, problems: list[Problem])
     return document
 
 
-def _load_records(path: Path, project: Path, key: str, spec: dict[str, s.Spec], what: str,
-                  problems: list[Problem]) -> list[dict[str, Any]]:
-    document = _load_document(path, project, key, problems)
+def _load_records(path: Path, project: Path, key: str, record: type, what: str,
+                  problems: list[Problem], bare_list: bool = False,
+                  prepare: Callable[[Any], Any] = lambda node: node) -> list[Any]:
+    document = _load_document(path, project, key, problems, bare_list)
     if document is None:
         return []
     shown = display_path(path, project)
-    extra = [k for k in document if k != key]
-    for k in extra:
-        line, col = s._key_position(document, k) or (1, 1)
-        problems.append(Problem(shown, line, col, "S002", f"unknown top-level key {k!r}",
-                                f"put every entry under `{key}:`"))
-    entries = document[key]
+    if isinstance(document, list):
+        entries, (line, col) = document, (1, 1)
+    else:
+        for k in (k for k in document if k != key):
+            line, col = s.key_position(document, k) or (1, 1)
+            problems.append(Problem(shown, line, col, "S002", f"unknown top-level key {k!r}",
+                                    f"put every entry under `{key}:`"))
+        entries = document[key]
+        line, col = s.position(document, key=key) or (1, 1)
     if entries is None:
         return []
-    line, col = s.position(document, key=key) or (1, 1)
     try:
         listed = s.items(entries, s.Context(shown, line, col), what)
     except s.FieldError as error:
         problems.append(Problem(shown, line, col, "S001", f"`{key}` {error.message}", error.hint))
         return []
-    out = []
-    for node, ctx in listed:
-        values = s.read_record(node, spec, ctx, f"this {what}", problems)
-        if values is not None:
-            values["_where"] = ctx.where()
-            values["_node"] = node
-            out.append(values)
-    return out
+    found = (s.read(record, prepare(node), ctx, f"this {what}", problems) for node, ctx in listed)
+    return [r for r in found if r is not None]
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Record fields as dataclass keyword arguments."""
-    out = {k.replace("-", "_"): v for k, v in values.items() if not k.startswith("_")}
-    out["where"] = values["_where"]
-    return out
+def _load_sources(root: Path, project: Path, problems: list[Problem]) -> list[Source]:
+    present = [root / name for name in SOURCE_FILES if (root / name).exists() or (root / name).is_symlink()]
+    if len(present) > 1:
+        shown = display_path(present[1], project)
+        problems.append(Problem(shown, 1, 1, "M003", f"both {SOURCE_FILES[0]} and {SOURCE_FILES[1]} are present",
+                                "keep one of them: the builder reads the sources from either"))
+        return []
+    if not present:
+        shown = display_path(root / SOURCE_FILES[0], project)
+        problems.append(Problem(shown, 1, 1, "Y001", "file is missing",
+                                f"create {shown} (CSL-YAML) or {SOURCE_FILES[1]} beside it (CSL-JSON, "
+                                "as Zotero exports it); see the README's manuscript format"))
+        return []
+    sources = _load_records(present[0], project, SOURCES_KEY, Source, "source", problems, bare_list=True,
+                            prepare=_lift_project_keys)
+    return [k for k in (_keyed(source, problems) for source in sources) if k is not None]
 
 
-def _source(values: dict[str, Any]) -> Source:
-    v = _plain(values)
-    renames = {"author": "authors", "container_title": "container", "URL": "url",
-               "ISBN": "isbn", "grade_reason": "grade_reason"}
-    v = {renames.get(k, k): val for k, val in v.items()}
-    v.pop("editor", None)
-    v.pop("publisher_place", None)
-    return Source(**v)
+# The project's own keys, which a Zotero export carries in an item's Extra field (CSL `note`,
+# one `key: value` a line) or, in CSL-JSON, in the schema's `custom` object.
+PROJECT_KEYS = ("grade", "grade-reason", "cited-in", "cited-in-locator")
+EXTRA_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 
 
-def _conflict(values: dict[str, Any], problems: list[Problem]) -> Conflict | None:
-    where = values["_where"]
-    node = values["_node"]
-    line, col = s.position(node, key="accounts") or (where.line, where.col)
-    ctx = s.Context(where.path, line, col)
-    accounts = []
-    try:
-        listed = s.items(values["accounts"], ctx, "account")
-    except s.FieldError as error:
-        problems.append(Problem(where.path, line, col, "S004", f"'accounts' {error.message}", error.hint))
+def _lift_project_keys(node: Any) -> Any:
+    """The item with the project's keys from `note` lines and `custom` lifted beside its CSL
+    variables; each lifted key is reported, if wrong, at the field it came from."""
+    if not isinstance(node, dict) or not any(k in node for k in ("note", "custom")):
+        return node
+    lifted: dict[str, tuple[Any, Any]] = {}
+    custom = node.get("custom")
+    if isinstance(custom, dict):
+        lifted.update((k, (custom[k], "custom")) for k in PROJECT_KEYS if k in custom and k not in node)
+    note, kept = node.get("note"), []
+    if isinstance(note, str):
+        for line in note.splitlines():
+            match = EXTRA_LINE.match(line)
+            if match and match["key"].lower() in PROJECT_KEYS and match["key"].lower() not in node:
+                lifted.setdefault(match["key"].lower(), (match["value"], "note"))
+            else:
+                kept.append(line)
+    if not lifted:
+        return node
+    return _Lifted(node, lifted, "\n".join(kept).strip() if isinstance(note, str) else note)
+
+
+class _Lifted(dict):
+    """A mapping that answers for its places as its original node does (`lc`), the lifted
+    keys at the place of the field they were lifted from."""
+
+    def __init__(self, node: dict, lifted: dict[str, tuple[Any, Any]], note: Any):
+        super().__init__(node)
+        self.update((key, value) for key, (value, _) in lifted.items())
+        if note:
+            self["note"] = note
+        else:
+            self.pop("note", None)
+        if isinstance(self.get("custom"), dict):
+            rest = {k: v for k, v in self["custom"].items() if k not in lifted}
+            if rest:
+                self["custom"] = rest
+            else:
+                self.pop("custom")
+        self.lc = _Places(node, {key: origin for key, (_, origin) in lifted.items()})
+
+
+class _Places:
+    def __init__(self, node: Any, origins: dict[str, str]):
+        self.node, self.origins = node, origins
+        self.line, self.col = (node.lc.line, node.lc.col) if hasattr(node, "lc") else (0, 0)
+
+    def _of(self, key: Any) -> Any:
+        return self.origins.get(key, key)
+
+    def value(self, key: Any) -> tuple[int, int]:
+        return self.node.lc.value(self._of(key))
+
+    def key(self, key: Any) -> tuple[int, int]:
+        return self.node.lc.key(self._of(key))
+
+
+def _keyed(source: Source, problems: list[Problem]) -> Source | None:
+    """The source under the key facts cite it by: its citation key if it has one, else its id;
+    None, with the problem told, if it has no usable key or lacks the title its type needs."""
+    key = source.get("citation-key") or source.id
+    w = source.where
+    if source.title is None and source.type not in UNTITLED:
+        problems.append(Problem(w.path, w.line, w.col, "S003", "this source has no 'title'",
+                                "add `title:` to it (only an interview or a personal communication may "
+                                "go without)"))
         return None
-    for item, item_ctx in listed:
-        fields = s.read_record(item, ACCOUNT_FIELDS, item_ctx, "this account", problems)
-        if fields is not None:
-            accounts.append(Account(fields["source"], fields["says"], item_ctx.where(), fields.get("locator")))
-    if len(listed) < 2:
-        problems.append(Problem(where.path, line, col, "C001", "a conflict needs at least two accounts",
-                                "add what each disagreeing source says under `accounts:`"))
-        return None
-    v = _plain(values)
-    v["accounts"] = tuple(accounts)
-    return Conflict(**v)
+    if s.ID_PATTERN.match(key):
+        return dataclasses.replace(source, id=key)
+    problems.append(Problem(w.path, w.line, w.col, "S004", f"{key!r} is not a usable source id",
+                            "give the source an `id` (or a `citation-key`, as Zotero calls it) of "
+                            "lowercase letters, digits and single hyphens, like `stevens-2003`"))
+    return None
 
 
 def _load_profile(path: Path, project: Path, problems: list[Problem]) -> Profile | None:
@@ -197,36 +213,10 @@ def _load_profile(path: Path, project: Path, problems: list[Problem]) -> Profile
     if document is None:
         return None
     shown = display_path(path, project)
-    values = s.read_record(document, PROFILE_FIELDS, s.Context(shown, 1, 1), "the profile", problems)
-    if values is None:
-        return None
-    line, col = s.position(document, key="chapters") or (1, 1)
-    chapters = _chapters(values["chapters"], s.Context(shown, line, col), problems)
-    if chapters is None:
-        return None
-    values["_where"] = s.Context(shown, 1, 1).where()
-    v = _plain(values)
-    v["chapters"] = chapters
-    return Profile(**v)
-
-
-def _chapters(value: Any, ctx: s.Context, problems: list[Problem]) -> tuple[ChapterSpec, ...] | None:
-    try:
-        listed = s.items(value, ctx, "chapter")
-    except s.FieldError as error:
-        problems.append(Problem(ctx.shown, ctx.line, ctx.col, "S004", f"'chapters' {error.message}", error.hint))
-        return None
-    chapters = []
-    for node, item_ctx in listed:
-        fields = s.read_record(node, CHAPTER_FIELDS, item_ctx, "this chapter", problems)
-        if fields is not None:
-            chapters.append(ChapterSpec(id=fields["id"], title=fields["title"], template=fields["template"],
-                                        where=item_ctx.where(), running_head=fields.get("running-head")))
-    if not chapters and not problems:
-        problems.append(Problem(ctx.shown, ctx.line, ctx.col, "S003", "the profile lists no chapters",
-                                "add at least one chapter under `chapters:`"))
-    _report_duplicates("chapter", chapters, problems)
-    return tuple(chapters) if len(chapters) == len(listed) else None
+    profile = s.read(Profile, document, s.Context(shown, 1, 1), "the profile", problems)
+    if profile is not None:
+        _report_duplicates("chapter", list(profile.chapters), problems)
+    return profile
 
 
 def _report_duplicates(what: str, records: list[Any], problems: list[Problem],

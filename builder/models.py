@@ -1,14 +1,20 @@
 """Models: the typed records a manuscript is made of, after validation.
 
+Each record's fields are declared here once: the YAML key a field is read from, the check
+that reads it (a converter of `schema`, named by `declared`) and whether it is required
+(it has no default). `schema` derives the validation of every record from these
+declarations and `load` builds the records with them, so a field cannot be accepted in one
+place and forgotten in another.
+
 Every record keeps `where` (file, line, column) so that any later stage can
 point the editor at the exact place a problem comes from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 LOW_GRADES = frozenset({"C", "D"})
 GRADE_MEANINGS = {
@@ -18,7 +24,19 @@ GRADE_MEANINGS = {
     "D": "unreliable",
 }
 RESULTS = ("won", "nominated", "honour")
+# CSL types Chicago cites without a title: an unpublished interview, a letter or conversation.
+UNTITLED = frozenset({"interview", "personal_communication"})
 TRIM_SIZES = {"6x9": ("6in", "9in"), "a5": ("148mm", "210mm"), "letter": ("8.5in", "11in")}
+
+
+def declared(check: str, *, key: str | None = None, default: Any = MISSING,
+             factory: Any = MISSING) -> Any:
+    """A field read from `key` (its name with hyphens, unless given) by the converter `check`;
+    required unless it has a default."""
+    metadata = {"check": check, "key": key}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -38,144 +56,168 @@ class PartialDate:
 
 
 @dataclass(frozen=True)
-class Name:
-    family: str | None = None
-    given: str | None = None
+class CslDate:
+    """A CSL date: a day, month or year, or a range of them, perhaps approximate or in words.
+    `season` is 1-4 (spring to winter) or the season's name as the source gives it."""
+
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    season: int | str | None = None
+    circa: bool = False
+    uncertain: bool = False
     literal: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Name:
+    """A CSL name: a person in parts, or an institution (or anyone) as a `literal`."""
+
+    family: str | None = declared("text", default=None)
+    given: str | None = declared("text", default=None)
+    dropping_particle: str | None = declared("text", default=None)
+    non_dropping_particle: str | None = declared("text", default=None)
+    suffix: str | None = declared("text", default=None)
+    comma_suffix: bool = declared("flag", default=False)
+    static_ordering: bool = declared("flag", default=False)
+    parse_names: bool = declared("flag", default=False)
+    literal: str | None = declared("text", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Citation:
-    source: str
-    locator: str | None
+    source: str = declared("identifier")
+    locator: str | None = declared("text", default=None)
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
-    id: str
-    type: str
-    title: str
-    grade: str
-    grade_reason: str
+    """A registered source: the project's own keys, and every CSL variable it gives, by its CSL
+    name (names as `Name` tuples, dates as `CslDate`, the rest as text) in `variables`."""
+
+    # The key facts cite it by: its `citation-key` when it has one (Zotero's, which keeps
+    # `id` for its own item address), otherwise its `id`; `load` checks it is a usable id.
+    id: str = declared("source_id")
+    type: str = declared("csl_type")
+    title: str | None = declared("text", default=None)  # required but of the UNTITLED types
+    grade: str = declared("grade")
+    grade_reason: str = declared("text")
+    cited_in: str | None = declared("identifier", default=None)
+    cited_in_locator: str | None = declared("text", default=None)
+    variables: Mapping[str, Any] = declared("csl", factory=dict)
     where: Where
-    authors: tuple[Name, ...] = ()
-    container: str | None = None
-    publisher: str | None = None
-    issued: PartialDate | None = None
-    url: str | None = None
-    accessed: PartialDate | None = None
-    page: str | None = None
-    isbn: str | None = None
-    edition: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    archive: str | None = None
-    archive_location: str | None = None
-    note: str | None = None
-    cited_in: str | None = None
-    cited_in_locator: str | None = None
 
     @property
     def low(self) -> bool:
         return self.grade in LOW_GRADES
 
+    def get(self, variable: str) -> Any:
+        return self.variables.get(variable)
 
-@dataclass(frozen=True)
+    @property
+    def authors(self) -> tuple[Name, ...]:
+        return self.variables.get("author", ())
+
+    @property
+    def language(self) -> str | None:
+        return self.variables.get("language")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Fact:
-    id: str
-    topic: str
-    claim: str
-    sources: tuple[Citation, ...]
+    id: str = declared("identifier")
+    topic: str = declared("identifier")
+    claim: str = declared("text")
+    date: PartialDate | None = declared("partial_date", default=None)
+    values: Mapping[str, str | int] = declared("values_map", factory=dict)
+    sources: tuple[Citation, ...] = declared("citations")
+    excluded: str | None = declared("text", default=None)
     where: Where
-    date: PartialDate | None = None
-    values: Mapping[str, str | int] = field(default_factory=dict)
-    excluded: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FilmEntry:
-    id: str
-    title: str
-    kind: str
-    sources: tuple[Citation, ...]
+    id: str = declared("identifier")
+    title: str = declared("text")
+    kind: str = declared("text")
+    year: int | None = declared("year", default=None)
+    until: int | None = declared("year", default=None)
+    role: str | None = declared("text", default=None)
+    note: str | None = declared("text", default=None)
+    sources: tuple[Citation, ...] = declared("citations")
+    excluded: str | None = declared("text", default=None)
     where: Where
-    year: int | None = None
-    until: int | None = None
-    role: str | None = None
-    note: str | None = None
-    excluded: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Award:
-    id: str
-    year: int
-    body: str
-    category: str
-    result: str
-    sources: tuple[Citation, ...]
+    id: str = declared("identifier")
+    year: int = declared("year")
+    body: str = declared("text")
+    category: str = declared("text")
+    result: str = declared("result")
+    work: str | None = declared("text", default=None)
+    credit: str | None = declared("text", default=None)
+    note: str | None = declared("text", default=None)
+    sources: tuple[Citation, ...] = declared("citations")
+    excluded: str | None = declared("text", default=None)
     where: Where
-    work: str | None = None
-    credit: str | None = None
-    note: str | None = None
-    excluded: str | None = None
 
 
 Citable = Fact | FilmEntry | Award
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Account:
-    source: str
-    says: str
+    source: str = declared("identifier")
+    says: str = declared("text")
+    locator: str | None = declared("text", default=None)
     where: Where
-    locator: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Conflict:
-    id: str
-    topic: str
-    accounts: tuple[Account, ...]
+    id: str = declared("identifier")
+    topic: str = declared("text")
+    accounts: tuple[Account, ...] = declared("accounts")
+    resolution: str | None = declared("text", default=None)
+    reason: str | None = declared("text", default=None)
+    brief: str | None = declared("text", default=None)
+    affects: tuple[str, ...] = declared("id_list", default=())
     where: Where
-    resolution: str | None = None
-    reason: str | None = None
-    brief: str | None = None
-    affects: tuple[str, ...] = ()
 
     @property
     def resolved(self) -> bool:
         return bool(self.resolution and self.reason)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChapterSpec:
-    id: str
-    title: str
-    template: str
+    id: str = declared("identifier")
+    title: str = declared("text")
+    template: str = declared("text")
+    running_head: str | None = declared("text", default=None)
     where: Where
-    running_head: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
-    slug: str
-    title: str
-    subject: str
-    author: str
-    publisher: str
-    language: str
-    identifier: str
-    edition: str
-    date: PartialDate
-    rights: str
-    description: str
-    chapters: tuple[ChapterSpec, ...]
+    slug: str = declared("identifier")
+    title: str = declared("text")
+    subtitle: str | None = declared("text", default=None)
+    subject: str = declared("text")
+    author: str = declared("text")
+    publisher: str = declared("text")
+    language: str = declared("text")
+    identifier: str = declared("text")
+    edition: str = declared("text")
+    date: PartialDate = declared("partial_date")
+    rights: str = declared("text")
+    description: str = declared("text")
+    keywords: tuple[str, ...] = declared("text_list", default=())
+    trim: str = declared("trim", default="6x9")
+    chapters: tuple[ChapterSpec, ...] = declared("chapters")
     where: Where
-    subtitle: str | None = None
-    keywords: tuple[str, ...] = ()
-    trim: str = "6x9"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from . import markdown
 from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
@@ -126,7 +127,10 @@ class Renderer:
         def cite(*ids: str) -> Markup:
             return Markup(note_markup.call(notebook.add(ids), spec.id))
 
-        body = self._render(spec.template, cite=cite, chapter=spec)
+        if markdown.is_markdown(spec.template):
+            body = markdown.render(self.env, spec.template, self._shown, cite=cite, chapter=spec)
+        else:
+            body = self._render(spec.template, cite=cite, chapter=spec)
         return RenderedChapter(spec, number, self.typography(number_paragraphs(body, spec.id)),
                                tuple(notebook.notes))
 

@@ -1,55 +1,109 @@
-"""Schema: what each kind of manuscript record may hold, and the checks on each field.
+"""Schema: the checks on each field, and the reading of any record from its declaration.
 
-A record spec maps field names to converters. `read_record` applies a spec to
-one YAML mapping and reports every unknown key, missing field and wrong type
-with its position, returning plain Python values for the loader to build
-models from. Converters raise `FieldError` with a message and a fix.
+`models` declares each record's fields once (key, converter, required or not); `read`
+applies such a declaration to one YAML or JSON mapping, reports every unknown key, missing
+field and wrong type with its position, and builds the typed record. Converters raise
+`FieldError` with a message and a fix; a converter that reads nested records reports their
+problems itself and raises `Reported`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
-from .models import GRADE_MEANINGS, RESULTS, TRIM_SIZES, Citation, Name, PartialDate, Where
+from . import csl
+from .models import (GRADE_MEANINGS, RESULTS, TRIM_SIZES, Account, ChapterSpec, Citation, CslDate,
+                     Name, PartialDate, Where)
 from .problems import Problem
 
 # Characters XML 1.0 forbids or that no reader can show: they would break the EPUB.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-CSL_TYPES = frozenset({
-    "article", "article-journal", "article-magazine", "article-newspaper", "book", "broadcast",
-    "chapter", "dataset", "document", "entry", "entry-dictionary", "entry-encyclopedia",
-    "interview", "motion_picture", "pamphlet", "paper-conference", "personal_communication",
-    "post", "post-weblog", "report", "song", "speech", "thesis", "webpage",
-})
+# EDTF (level 0 and the parts of level 1 sources use): a date, a season (21-24), a range, with
+# `~` for approximate, `?` for uncertain, `%` for both.
+EDTF_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+# A record with more fields than this gets the nearest known key as its hint, not a list.
+LISTED_KEYS = 16
 
 
 class FieldError(Exception):
-    def __init__(self, message: str, hint: str, at: tuple[int, int] | None = None):
+    def __init__(self, message: str, hint: str, at: tuple[int, int] | None = None, code: str = "S004"):
         super().__init__(message)
-        self.message, self.hint, self.at = message, hint, at
+        self.message, self.hint, self.at, self.code = message, hint, at, code
+
+
+class Reported(Exception):
+    """A nested record's problems have been reported already; the field is unusable."""
 
 
 @dataclass(frozen=True)
 class Spec:
+    """How one key of a record is read: the converter, whether it is required, the field."""
+
     convert: Callable[[Any, "Context"], Any]
     required: bool = False
+    name: str = ""
 
 
 @dataclass
 class Context:
-    """Where the field being read sits, so nested converters can point inside it."""
+    """Where the field being read sits, so nested converters can point inside it, and where
+    their problems go."""
 
     shown: str
     line: int
     col: int
+    problems: list[Problem] = dataclasses.field(default_factory=list)
 
     def where(self) -> Where:
         return Where(self.shown, self.line, self.col)
+
+    def at(self, line: int, col: int) -> "Context":
+        return Context(self.shown, line, col, self.problems)
+
+
+@lru_cache(maxsize=None)
+def specs_of(record: type) -> dict[str, Spec]:
+    """A record's declaration as key -> Spec. A field declared `csl` takes every CSL variable
+    the record does not declare itself, each read as its kind in the CSL schema."""
+    specs = {}
+    for f in dataclasses.fields(record):
+        check = f.metadata.get("check")
+        if check == "csl":
+            variables = {v: v for v in csl.VARIABLES} | csl.ALIASES
+            specs.update((key, Spec(csl_variable(variable), False, f"{f.name}.{variable}"))
+                         for key, variable in sorted(variables.items()) if key not in specs)
+        elif check is not None:
+            key = f.metadata.get("key") or f.name.replace("_", "-")
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            specs[key] = Spec(CONVERTERS[check], required, f.name)
+    return specs
+
+
+def read(record: type, node: Any, ctx: Context, what: str, problems: list[Problem]) -> Any:
+    """The typed record `node` declares, or None when it is not usable (problems reported)."""
+    specs = specs_of(record)
+    values = read_record(node, specs, ctx, what, problems)
+    if values is None:
+        return None
+    fields: dict[str, Any] = {}
+    for key, value in values.items():
+        name, _, variable = specs[key].name.partition(".")
+        if variable:
+            fields.setdefault(name, {})[variable] = value
+        else:
+            fields[name] = value
+    if any(f.name == "where" for f in dataclasses.fields(record)):
+        fields["where"] = ctx.where()
+    return record(**fields)
 
 
 def position(node: Any, key: Any = None, index: int | None = None) -> tuple[int, int] | None:
@@ -82,10 +136,9 @@ def read_record(node: Any, specs: dict[str, Spec], ctx: Context, what: str,
     for key in node:
         if key not in specs:
             line, col = position(node, key=key) or (ctx.line, ctx.col)
-            line, col = _key_position(node, key) or (line, col)
-            known = ", ".join(sorted(specs))
+            line, col = key_position(node, key) or (line, col)
             problems.append(Problem(ctx.shown, line, col, "S002", f"unknown field {key!r} in {what}",
-                                    f"remove it or use one of: {known}"))
+                                    unknown_hint(key, specs)))
             ok = False
     for name, spec in specs.items():
         if name not in node or node[name] is None:
@@ -96,16 +149,28 @@ def read_record(node: Any, specs: dict[str, Spec], ctx: Context, what: str,
             continue
         line, col = position(node, key=name) or (ctx.line, ctx.col)
         try:
-            values[name] = spec.convert(node[name], Context(ctx.shown, line, col))
+            values[name] = spec.convert(node[name], Context(ctx.shown, line, col, problems))
+        except Reported:
+            ok = False
         except FieldError as error:
             line, col = error.at or (line, col)
-            problems.append(Problem(ctx.shown, line, col, "S004",
-                                    f"{name!r} in {what}: {error.message}", error.hint))
+            message = f"{name!r} in {what}: {error.message}" if error.code == "S004" else error.message
+            problems.append(Problem(ctx.shown, line, col, error.code, message, error.hint))
             ok = False
     return values if ok else None
 
 
-def _key_position(node: Any, key: Any) -> tuple[int, int] | None:
+def unknown_hint(key: Any, known: Any) -> str:
+    names = sorted(str(k) for k in known)
+    if len(names) <= LISTED_KEYS:
+        return f"remove it or use one of: {', '.join(names)}"
+    near = difflib.get_close_matches(str(key), names, n=1)
+    if near:
+        return f"did you mean {near[0]!r}? Otherwise remove it (see the README for the keys a record takes)"
+    return "remove it, or use a key the README lists for this record"
+
+
+def key_position(node: Any, key: Any) -> tuple[int, int] | None:
     try:
         line, col = node.lc.key(key)
     except (AttributeError, KeyError, TypeError):
@@ -177,7 +242,7 @@ def partial_date(value: Any, ctx: Context) -> PartialDate:
 def _checked_date(y: int, m: int | None = None, d: int | None = None) -> PartialDate:
     try:
         dt.date(y, m or 1, d or 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FieldError("is not a real calendar date", "check the month and day") from None
     return PartialDate(y, m, d)
 
@@ -207,9 +272,11 @@ def result(value: Any, ctx: Context) -> str:
 
 def csl_type(value: Any, ctx: Context) -> str:
     got = text(value, ctx)
-    if got not in CSL_TYPES:
+    if got not in csl.ITEM_TYPES:
+        near = difflib.get_close_matches(got, sorted(csl.ITEM_TYPES), n=1)
         raise FieldError(f"{got!r} is not a CSL item type",
-                         "use a CSL type such as webpage, article-newspaper, book, entry-encyclopedia")
+                         f"did you mean {near[0]!r}?" if near else
+                         "use a CSL 1.0.2 type such as book, article-newspaper, webpage, manuscript")
     return got
 
 
@@ -227,7 +294,7 @@ def items(value: Any, ctx: Context, name: str) -> list[tuple[Any, Context]]:
     out = []
     for index, item in enumerate(value):
         line, col = position(value, index=index) or (ctx.line, ctx.col)
-        out.append((item, Context(ctx.shown, line, col)))
+        out.append((item, ctx.at(line, col)))
     return out
 
 
@@ -247,29 +314,34 @@ def id_list(value: Any, ctx: Context) -> tuple[str, ...]:
     return tuple(identifier(v, ctx) for v in text_list(value, ctx))
 
 
+def flag(value: Any, ctx: Context) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, str)) and str(value).strip().lower() in ("1", "true", "0", "false", ""):
+        return str(value).strip().lower() in ("1", "true")
+    raise FieldError(f"expected true or false, got {value!r}", "write true or false")
+
+
 def names(value: Any, ctx: Context) -> tuple[Name, ...]:
-    if isinstance(value, dict):
+    if isinstance(value, (dict, str)):
         value = [value]
     out = []
-    for item, item_ctx in items(value, ctx, "author"):
+    for item, item_ctx in items(value, ctx, "name"):
         if isinstance(item, str):
-            out.append(Name(literal=item.strip()))
+            out.append(Name(literal=text(item, item_ctx)))
             continue
+        at = (item_ctx.line, item_ctx.col)
         if not isinstance(item, dict) or not ({"family", "literal"} & set(item)):
-            raise FieldError("an author needs `family` (and `given`) or `literal`",
-                             "write `- {family: Hale, given: Mike}`", (item_ctx.line, item_ctx.col))
-        unknown = set(item) - {"family", "given", "literal", "suffix", "dropping-particle",
-                               "non-dropping-particle"}
-        if unknown:
-            raise FieldError(f"unknown name part {sorted(unknown)[0]!r}", "use family, given or literal",
-                             (item_ctx.line, item_ctx.col))
-        out.append(Name(family=_opt(item.get("family")), given=_opt(item.get("given")),
-                        literal=_opt(item.get("literal"))))
+            raise FieldError("a name needs `family` (and `given`) or `literal`",
+                             "write `- {family: Hale, given: Mike}`, or `- {literal: Reuters}` for "
+                             "an institution", at)
+        local: list[Problem] = []
+        name = read(Name, item, item_ctx, "a name", local)
+        if name is None:
+            first = local[0]
+            raise FieldError(first.message, first.hint, (first.line, first.col))
+        out.append(name)
     return tuple(out)
-
-
-def _opt(value: Any) -> str | None:
-    return str(value).strip() if value is not None and str(value).strip() else None
 
 
 def values_map(value: Any, ctx: Context) -> dict[str, str | int]:
@@ -280,7 +352,7 @@ def values_map(value: Any, ctx: Context) -> dict[str, str | int]:
         if not isinstance(key, str) or not re.match(r"^[a-z_][a-z0-9_]*$", key):
             raise FieldError(f"value name {key!r} is not usable in templates",
                              "use lowercase letters, digits and underscores, like `place`",
-                             _key_position(value, key))
+                             key_position(value, key))
         if isinstance(item, bool) or not isinstance(item, (str, int)):
             if isinstance(item, list) and all(isinstance(i, (str, int)) for i in item):
                 out[key] = tuple(item)  # type: ignore[assignment]
@@ -289,9 +361,6 @@ def values_map(value: Any, ctx: Context) -> dict[str, str | int]:
                              "quote it as text", position(value, key=key))
         out[key] = item
     return out
-
-
-CITATION_FIELDS = {"source": Spec(identifier, required=True), "locator": Spec(text)}
 
 
 def citations(value: Any, ctx: Context) -> tuple[Citation, ...]:
@@ -304,11 +373,160 @@ def citations(value: Any, ctx: Context) -> tuple[Citation, ...]:
                              f"write `- source: {item}` (add `locator:` if the source has one)",
                              (item_ctx.line, item_ctx.col))
         local: list[Problem] = []
-        fields = read_record(item, CITATION_FIELDS, item_ctx, "a citation", local)
-        if fields is None:
+        citation = read(Citation, item, item_ctx, "a citation", local)
+        if citation is None:
             first = local[0]
             raise FieldError(first.message, first.hint, (first.line, first.col))
-        out.append(Citation(fields["source"], fields.get("locator"), item_ctx.where()))
+        out.append(citation)
     if not out:
         raise FieldError("lists no source", "cite at least one source with `- source: <id>`")
     return tuple(out)
+
+
+def accounts(value: Any, ctx: Context) -> tuple[Account, ...]:
+    listed = items(value, ctx, "account")
+    found = [read(Account, item, item_ctx, "this account", ctx.problems) for item, item_ctx in listed]
+    if len(listed) < 2:
+        raise FieldError("a conflict needs at least two accounts",
+                         "add what each disagreeing source says under `accounts:`", code="C001")
+    if None in found:
+        raise Reported()
+    return tuple(found)
+
+
+def chapters(value: Any, ctx: Context) -> tuple[ChapterSpec, ...]:
+    listed = items(value, ctx, "chapter")
+    if not listed:
+        raise FieldError("the profile lists no chapters", "add at least one chapter under `chapters:`",
+                         code="S003")
+    found = [read(ChapterSpec, item, item_ctx, "this chapter", ctx.problems) for item, item_ctx in listed]
+    if None in found:
+        raise Reported()
+    return tuple(found)
+
+
+# --- CSL item data ---------------------------------------------------------------
+
+def csl_date(value: Any, ctx: Context) -> CslDate:
+    """A CSL date as `date-parts` (CSL-JSON), an EDTF string, a bare year or a YAML date."""
+    if isinstance(value, dt.date) or (isinstance(value, int) and not isinstance(value, bool)):
+        return CslDate(start=partial_date(value, ctx))
+    if isinstance(value, str):
+        return _edtf(value.strip())
+    if not isinstance(value, dict):
+        raise FieldError(f"{value!r} is not a date", _DATE_HINT)
+    unknown = sorted(set(map(str, value)) - csl.DATE_PARTS)
+    if unknown:
+        raise FieldError(f"unknown date part {unknown[0]!r}", "use date-parts, season, circa, literal or raw",
+                         key_position(value, unknown[0]))
+    circa = bool(value.get("circa")) and str(value.get("circa")).lower() not in ("0", "false")
+    season = value.get("season")
+    if isinstance(season, str) and season.strip().isdigit():
+        season = int(season)
+    if "date-parts" in value:
+        parts = value["date-parts"]
+        if not (isinstance(parts, list) and 1 <= len(parts) <= 2
+                and all(isinstance(p, list) and 1 <= len(p) <= 3 for p in parts)):
+            raise FieldError(f"date-parts {parts!r} is not one or two lists of year, month, day",
+                             "write `date-parts: [[2010, 5, 25]]`")
+        dates = [_checked_date(*(_number(n) for n in p)) for p in parts]
+        return CslDate(start=dates[0], end=dates[1] if len(dates) == 2 else None,
+                       season=season, circa=circa)
+    if value.get("raw") is not None:
+        raw = text(value["raw"], ctx)
+        try:
+            return _edtf(raw)
+        except FieldError:
+            return CslDate(literal=raw, circa=circa)
+    if value.get("literal") is not None:
+        return CslDate(literal=text(value["literal"], ctx), season=season, circa=circa)
+    raise FieldError("a date needs date-parts, raw or literal", _DATE_HINT)
+
+
+_DATE_HINT = 'write "YYYY", "YYYY-MM" or "YYYY-MM-DD" (EDTF), or `date-parts: [[YYYY, M, D]]`'
+_SEASONS = {21: 1, 22: 2, 23: 3, 24: 4}
+
+
+def _number(part: Any) -> int:
+    if isinstance(part, int) and not isinstance(part, bool):
+        return part
+    if isinstance(part, str) and part.strip().isdigit():
+        return int(part)
+    raise FieldError(f"date part {part!r} is not a number", "write year, month and day in digits")
+
+
+def _edtf(value: str) -> CslDate:
+    ends = value.split("/")
+    if len(ends) > 2:
+        raise FieldError(f"{value!r} is not a date", _DATE_HINT)
+    dates, season, circa, uncertain = [], None, False, False
+    for end in ends:
+        if end in ("", ".."):
+            dates.append(None)
+            continue
+        match = EDTF_DATE.match(end)
+        if not match:
+            raise FieldError(f"{value!r} is not a date", _DATE_HINT)
+        y, m, d, qualifier = match.groups()
+        circa = circa or qualifier in ("~", "%")
+        uncertain = uncertain or qualifier in ("?", "%")
+        if m and int(m) in _SEASONS and not d:
+            season = _SEASONS[int(m)]
+            dates.append(_checked_date(int(y)))
+        else:
+            dates.append(_checked_date(int(y), int(m) if m else None, int(d) if d else None))
+    if dates[0] is None:
+        raise FieldError(f"{value!r} has no start", "give the first date of the range")
+    return CslDate(start=dates[0], end=dates[1] if len(dates) == 2 else None, season=season,
+                   circa=circa, uncertain=uncertain)
+
+
+def language(value: Any, ctx: Context) -> str:
+    """A language tag (`en`, `fr-CA`), or a language's English name as Zotero users type it."""
+    got = text(value, ctx)
+    if LANGUAGE_TAG.match(got) and got.split("-")[0].lower() in _language_names().values():
+        return got
+    code = _language_names().get(got.lower())
+    if code:
+        return code
+    raise FieldError(f"{got!r} is not a language", "write a language tag such as en, en-GB, fr or de")
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    from babel import Locale
+
+    return {name.lower(): code for code, name in Locale("en").languages.items()} | {
+        code.lower(): code for code in Locale("en").languages}
+
+
+def csl_variable(name: str) -> Callable[[Any, Context], Any]:
+    """The converter for one CSL variable, chosen by its kind in the CSL schema."""
+    if name in csl.NAME_VARIABLES:
+        return names
+    if name in csl.DATE_VARIABLES:
+        return csl_date
+    if name == "URL":
+        return url
+    if name == "language":
+        return language
+    if name in csl.LIST_VARIABLES:
+        return text_list
+    if name in csl.OBJECT_VARIABLES:
+        return _mapping
+    return text
+
+
+def _mapping(value: Any, ctx: Context) -> dict:
+    if not isinstance(value, dict):
+        raise FieldError(f"expected a mapping, got {kind_name(value)}", "write `key: value` pairs")
+    return dict(value)
+
+
+CONVERTERS: dict[str, Callable[[Any, Context], Any]] = {
+    "text": text, "identifier": identifier, "year": year, "partial_date": partial_date,
+    "url": url, "grade": grade, "result": result, "csl_type": csl_type, "trim": trim,
+    "text_list": text_list, "id_list": id_list, "names": names, "values_map": values_map,
+    "citations": citations, "accounts": accounts, "chapters": chapters, "flag": flag,
+    "source_id": text,
+}

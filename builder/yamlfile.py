@@ -1,12 +1,15 @@
-"""YAML files: read one manuscript file into nodes that remember their place.
+"""YAML and JSON files: read one manuscript file into nodes that remember their place.
 
 ruamel.yaml's round-trip loader is used because it refuses duplicate keys,
 reads YAML 1.2 (so `no` stays a string) and keeps the line and column of every
-node, which is what lets every later message name `file:line:col`.
+node, which is what lets every later message name `file:line:col`. A JSON file
+(CSL-JSON sources, as Zotero exports them) is checked by Python's JSON parser,
+then read by the same loader, since JSON is YAML 1.2, to keep those places.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,51 @@ def remember(documents: dict[str, Any]) -> None:
 def read_yaml(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]:
     """Parse `path`, which must lie in `folder`; return the document (None on failure)
     and what went wrong."""
+    text, problems = _read_text(path, shown, folder)
+    if text is None:
+        return None, problems
+    return _parse_yaml(text, shown)
+
+
+def read_json(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]:
+    """Parse the JSON file `path` as `read_yaml` parses YAML: the same nodes, with places."""
+    text, problems = _read_text(path, shown, folder)
+    if text is None:
+        return None, problems
+    text = text.removeprefix("\ufeff")  # some Windows editors write one; JSON forbids it
+
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise _Duplicate(key)
+        return dict(pairs)
+
+    try:
+        plain = json.loads(text, object_pairs_hook=refuse_duplicates)
+    except _Duplicate as duplicate:
+        # The YAML reader knows where the second key is; JSON's parser does not say.
+        _, found = _parse_yaml(text.replace("\t", " "), shown)
+        line, col = (found[0].line, found[0].col) if found and found[0].code == "Y005" else (1, 1)
+        return None, [Problem(shown, line, col, "Y005", f"duplicate key {duplicate.key!r}",
+                              "keep one of the two entries; JSON readers would silently drop one")]
+    except json.JSONDecodeError as error:
+        return None, [Problem(shown, error.lineno, error.colno, "Y006", f"JSON syntax error: {error.msg}",
+                              "check the commas, quotes and brackets at this place")]
+    try:
+        # A literal tab is only ever whitespace in valid JSON; a space keeps every column.
+        placed = _parsed(text.replace("\t", " "))
+    except Exception:  # noqa: BLE001 -- a JSON subtlety YAML reads otherwise: keep the plain data
+        return plain, []
+    return (placed if placed == plain else plain), []
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _read_text(path: Path, shown: str, folder: Path) -> tuple[str | None, list[Problem]]:
     try:
         raw = confined(path, [folder]).read_bytes()
     except Refused as refused:
@@ -74,6 +122,10 @@ def read_yaml(path: Path, shown: str, folder: Path) -> tuple[Any, list[Problem]]
         col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         return None, [Problem(shown, line, col, "Y003", "is not UTF-8 text",
                               "save the file as UTF-8 in your editor")]
+    return text, []
+
+
+def _parse_yaml(text: str, shown: str) -> tuple[Any, list[Problem]]:
     if "\t" in text:
         # YAML forbids tabs in indentation; ruamel's own message for this is cryptic.
         index = text.index("\t")
