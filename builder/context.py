@@ -17,6 +17,7 @@ from typing import Mapping
 from markupsafe import Markup, escape
 
 from .citations import DateFormatter, Formatter, join_note, locator_text
+from .language import babel_locale
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
 
 
@@ -164,7 +165,7 @@ def _film_order(entry: FilmEntry) -> tuple:
 
 
 def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> RenderContext:
-    formatter = Formatter(m.sources, DateFormatter(m.profile.language))
+    formatter = Formatter(m.sources, DateFormatter(babel_locale(m.profile.language) or "en"))
     ordered = sorted(m.sources.values(), key=formatter.sort_key)
     bibliography = tuple(BibliographyEntry(i, s, formatter.bibliography_entry(s))
                          for i, s in enumerate(ordered, start=1))

@@ -28,6 +28,7 @@ SOURCE_FIELDS = {
     "archive": s.Spec(s.text), "archive_location": s.Spec(s.text), "note": s.Spec(s.text),
     "grade": s.Spec(s.grade, True), "grade-reason": s.Spec(s.text, True),
     "cited-in": s.Spec(s.identifier), "cited-in-locator": s.Spec(s.text),
+    "language": s.Spec(s.language_tag),
 }
 FACT_FIELDS = {
     "id": s.Spec(s.identifier, True), "topic": s.Spec(s.identifier, True), "claim": s.Spec(s.text, True),
@@ -57,7 +58,7 @@ CHAPTER_FIELDS = {"id": s.Spec(s.identifier, True), "title": s.Spec(s.text, True
 PROFILE_FIELDS = {
     "slug": s.Spec(s.identifier, True), "title": s.Spec(s.text, True), "subtitle": s.Spec(s.text),
     "subject": s.Spec(s.text, True), "author": s.Spec(s.text, True), "publisher": s.Spec(s.text, True),
-    "language": s.Spec(s.text, True), "identifier": s.Spec(s.text, True), "edition": s.Spec(s.text, True),
+    "language": s.Spec(s.language_tag, True), "identifier": s.Spec(s.text, True), "edition": s.Spec(s.text, True),
     "date": s.Spec(s.partial_date, True), "rights": s.Spec(s.text, True),
     "description": s.Spec(s.text, True), "keywords": s.Spec(s.text_list), "trim": s.Spec(s.trim),
     "chapters": s.Spec(lambda v, c: v, True),

@@ -75,6 +75,7 @@ class Source:
     note: str | None = None
     cited_in: str | None = None
     cited_in_locator: str | None = None
+    language: str | None = None  # a BCP 47 tag, when the source's language is not the book's
 
     @property
     def low(self) -> bool:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .language import BadTag, checked_tag
 from .models import GRADE_MEANINGS, RESULTS, TRIM_SIZES, Citation, Name, PartialDate, Where
 from .problems import Problem
 
@@ -218,6 +219,13 @@ def trim(value: Any, ctx: Context) -> str:
     if got not in TRIM_SIZES:
         raise FieldError(f"{got!r} is not a supported trim size", "use 6x9, a5 or letter")
     return got
+
+
+def language_tag(value: Any, ctx: Context) -> str:
+    try:
+        return checked_tag(text(value, ctx))
+    except BadTag as error:
+        raise FieldError(error.message, error.hint) from None
 
 
 def items(value: Any, ctx: Context, name: str) -> list[tuple[Any, Context]]:
