@@ -19,6 +19,8 @@ from markupsafe import Markup, escape
 from .citations import DateFormatter, Formatter, join_note, locator_text
 from .language import babel_locale
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
+from .problems import ManuscriptError
+from .words import Words, WordsError
 
 
 class CitationError(Exception):
@@ -121,6 +123,7 @@ class RenderContext:
     source_numbers: Mapping[str, int]
     conflicts: tuple[Conflict, ...]
     briefs: Mapping[str, tuple[Conflict, ...]]
+    words: Words
 
     @property
     def profile(self):
@@ -186,5 +189,14 @@ def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> Ren
         source_numbers={e.source.id: e.number for e in bibliography},
         conflicts=m.conflicts,
         briefs={k: tuple(v) for k, v in briefs.items()},
+        words=words_of(m),
     )
+
+
+def words_of(m: Manuscript) -> Words:
+    """The book's words: the builder's catalogue for its language and the manuscript's own."""
+    try:
+        return Words.load(m.profile.language, m.root)
+    except WordsError as error:
+        raise ManuscriptError(error.problems) from None
 

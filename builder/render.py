@@ -1,8 +1,8 @@
 """Render: templates in, markup out, for one target format at a time.
 
 Owns the Jinja environment (sandboxed, strict about undefined names, always
-escaping), the template functions the prose may call (`cite`, `fact`), the
-typographic clean-up of rendered text, and the translation of any template
+escaping), the template functions the prose may call (`cite`, `fact`, and `t` for the
+book's own words), typography by language (through `typography`), and the translation of any template
 failure into a `file:line:col` problem. It writes nothing to disk.
 """
 
@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import smartypants
 from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
 from jinja2.bccache import Bucket, BytecodeCache
@@ -27,6 +26,7 @@ from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
 from .problems import ManuscriptError, Problem, display_path
+from .typography import typeset
 
 # A <p> start tag without an id: autoescaping guarantees no such text inside an attribute.
 PARAGRAPH = re.compile(r"<p(?=[\s>])(?![^>]*\bid=)")
@@ -85,9 +85,9 @@ COMPILED = CompiledTemplates()
 
 
 @lru_cache(maxsize=512)
-def curly_quotes(html: str) -> str:
-    """smartypants is slow, and a rebuild after an edit feeds it mostly the same chapters."""
-    return smartypants.smartypants(html, smartypants.Attr.q | smartypants.Attr.u)
+def typeset_cached(html: str, language: str) -> str:
+    """A rebuild after an edit feeds the typography mostly the same chapters."""
+    return typeset(html, language)
 
 
 class Renderer:
@@ -106,14 +106,19 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=COMPILED,
         )
-        self.env.filters.update(date=ctx.format_date, years=years, typo=self.typography)
-        self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target)
+        self.env.filters.update(date=ctx.format_date, years=self.years, typo=self.typography)
+        self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target, t=ctx.words)
 
     def typography(self, html: str) -> Markup:
-        """Curly quotes and apostrophes, for languages whose quotes smartypants knows."""
-        if not self.ctx.profile.language.lower().startswith("en"):
-            return Markup(html)
-        return Markup(curly_quotes(str(html)))
+        """Quotes, apostrophes and spaces as the book's language (and each passage's) wants them."""
+        return Markup(typeset_cached(str(html), self.ctx.profile.language))
+
+    def years(self, entry: Any) -> str:
+        """A year or a range of years, with an en dash; the language's "n.d." when undated."""
+        start, end = getattr(entry, "year", None), getattr(entry, "until", None)
+        if start is None:
+            return str(self.ctx.words("filmography.undated"))
+        return f"{start}–{end}" if end and end != start else str(start)
 
     def chapters(self) -> tuple[RenderedChapter, ...]:
         return tuple(self.chapter(spec, number)
@@ -191,10 +196,3 @@ def number_paragraphs(html: str, chapter_id: str) -> str:
     counter = iter(range(1, 1_000_000))
     return PARAGRAPH.sub(lambda m: f'<p id="{chapter_id}-p{next(counter)}"', html)
 
-
-def years(entry: Any) -> str:
-    """A year or a range of years, with an en dash; '—' when undated."""
-    start, end = getattr(entry, "year", None), getattr(entry, "until", None)
-    if start is None:
-        return "n.d."
-    return f"{start}–{end}" if end and end != start else str(start)

@@ -1,0 +1,155 @@
+"""Typography: the quotation marks, apostrophes and spaces a reader of each language expects.
+
+smartypants (a maintained port of John Gruber's SmartyPants) decides which straight
+quote opens and which closes, and makes apostrophes curly, for every language. The
+builder's own rules then follow the language of each passage — the book's, or that of
+the nearest element with a `lang` attribute, so an English title inside a French
+book keeps English marks:
+
+- French: « » with narrow no-break spaces inside, “ ” for a quotation inside a
+  quotation; a narrow no-break space before ; ! ? and a no-break space before a colon
+  (none where the mark sits inside a word or an address, as in `https://` or `a?b`);
+  "1er" for the first day of a month.
+- German: „ “, and ‚ ‘ inside them.
+- English, and any other language: smartypants' “ ” and ‘ ’.
+
+Only text is touched: tags, attributes and the contents of <style> and <script> pass
+through as they are. polytypo does all of this as one library, but took ten times
+smartypants' time on the shipped book (0.7 s against 0.06 s), more than the editor's
+loop can spare.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import smartypants
+from babel import Locale
+from markupsafe import escape
+
+TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
+TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)([^>]*?)(/?)>", re.S)
+LANG_ATTRIBUTE = re.compile(r"""\s(?:xml:)?lang\s*=\s*["']([^"']*)["']""")
+RAW_TEXT = frozenset({"style", "script"})
+# A quotation left open does not run past its paragraph, cell or heading.
+BLOCKS = frozenset({"p", "li", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "title",
+                    "section", "aside", "div", "nav", "blockquote"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "source", "track", "wbr"})
+ESCAPED_QUOTES = re.compile(r"&#39;|&#x27;|&quot;|&#34;|&#x22;")
+SPACES = "[ \u00a0\u202f]*"
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def typeset(markup: str, language: str) -> str:
+    """`markup` with the typography of `language`, and of any passage marked in another."""
+    return _by_language(smartypants.smartypants(_literal_quotes(markup), smartypants.Attr.q | smartypants.Attr.u),
+                        language.lower())
+
+
+def typeset_text(text: str, language: str) -> str:
+    """Plain text (metadata, an image's description) with the same typography."""
+    return html.unescape(typeset(str(escape(text)), language))
+
+
+def _literal_quotes(markup: str) -> str:
+    """Escaped quotes in text are plain characters to smartypants' eyes: autoescaping
+    writes every ' of a fact as &#39;, which smartypants would leave straight."""
+    pieces = TOKEN.split(markup)
+    for i in range(0, len(pieces), 2):
+        pieces[i] = ESCAPED_QUOTES.sub(lambda m: "'" if "39" in m[0] or "27" in m[0] else '"', pieces[i])
+    return "".join(pieces)
+
+
+class _Passages:
+    """Which language each stretch of text is in, from the `lang` attributes around it."""
+
+    def __init__(self, language: str):
+        self.stack: list[tuple[str, str | None]] = [("", language)]  # (element, its lang or None)
+        self.raw: str | None = None
+
+    @property
+    def language(self) -> str:
+        return next(lang for _, lang in reversed(self.stack) if lang)
+
+    def enter(self, tag: str) -> str | None:
+        """Follow one tag; the name of the element it opens or closes."""
+        match = TAG.match(tag)
+        if not match:
+            return None
+        closing, name, attributes, self_closing = match.groups()
+        name = name.lower()
+        if closing:
+            if self.raw == name:
+                self.raw = None
+            for depth in range(len(self.stack) - 1, 0, -1):
+                if self.stack[depth][0] == name:
+                    del self.stack[depth:]
+                    break
+            return name
+        if self_closing or name in VOID:
+            return name
+        if name in RAW_TEXT:
+            self.raw = name
+        lang = LANG_ATTRIBUTE.search(attributes)
+        self.stack.append((name, lang[1].lower() if lang else None))
+        return name
+
+
+def _by_language(markup: str, language: str) -> str:
+    passages = _Passages(language)
+    depth = {"fr": 0, "de": 0}  # quotation nesting, across the elements that split a quotation
+    pieces = TOKEN.split(markup)
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            if passages.enter(piece) in BLOCKS:
+                depth.update(dict.fromkeys(depth, 0))
+        elif piece and passages.raw is None:
+            primary = passages.language.split("-")[0]
+            if primary == "fr":
+                pieces[i] = _french(piece, depth)
+            elif primary == "de":
+                pieces[i] = _german(piece, depth)
+    return "".join(pieces)
+
+
+def _quotes(text: str, depth: dict[str, int], family: str, outer: tuple[str, str],
+            inner: tuple[str, str]) -> str:
+    """Curly quotes as this language nests them: `outer` at the first level, `inner` below.
+    A German closing “ typed by the author closes, where smartypants' “ would open."""
+    def swap(match: re.Match) -> str:
+        mark, before = match[0], text[match.start() - 1] if match.start() else " "
+        opening = mark in "«„" or (mark == "“" and not (family == "de" and depth[family] and not before.isspace()))
+        if opening:
+            depth[family] += 1
+            return outer[0] if depth[family] == 1 else inner[0]
+        depth[family] = max(depth[family] - 1, 0)
+        return outer[1] if depth[family] == 0 else inner[1]
+    return re.sub("[“”«»„]" if family == "fr" else "[“”„]", swap, text)
+
+
+def _french(text: str, depth: dict[str, int]) -> str:
+    text = _quotes(text, depth, "fr", ("«", "»"), ("“", "”"))
+    text = re.sub(f"«{SPACES}", "«" + NNBSP, text)
+    text = re.sub(f"{SPACES}»", NNBSP + "»", text)
+    # Only a mark that ends a phrase: followed by a space, a closing mark or the end of the text.
+    text = re.sub(f"(?<![!?;:]){SPACES}([;!?])(?=[\\s\u00a0\u202f»)\\]!?]|$)", NNBSP + r"\1", text)
+    text = re.sub(f"(?<![!?;:]){SPACES}:(?=[\\s\u00a0\u202f]|$)", NBSP + ":", text)
+    return _first_of_month(text)
+
+
+def _german(text: str, depth: dict[str, int]) -> str:
+    return _quotes(text, depth, "de", ("„", "“"), ("‚", "‘"))
+
+
+@lru_cache(maxsize=1)
+def _french_months() -> re.Pattern:
+    months = "|".join(Locale("fr").months["format"]["wide"].values())
+    return re.compile(rf"(?<![\d,.])\b1(?=[ \u00a0]+(?:{months})\b)")
+
+
+def _first_of_month(text: str) -> str:
+    """"1er mars", not "1 mars": the one ordinal French dates keep (Babel writes "1")."""
+    return _french_months().sub("1er", text)
