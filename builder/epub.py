@@ -28,7 +28,7 @@ from .cover import Cover, make_cover
 from .pagebreaks import mark_pages
 from .pdf import Layout
 from .problems import ManuscriptError, Problem, display_path
-from .render import RenderedChapter, Renderer
+from .render import RenderedChapter, Renderer, xhtml_problem
 
 STYLESHEET = "styles/epub.css"  # inside the EPUB, as in the project: its url()s hold in both
 COVER_IMAGE = "images/cover.png"
@@ -157,18 +157,9 @@ def _documents(renderer: Renderer, chapters: tuple[RenderedChapter, ...], parts:
 
 
 def _check_well_formed(chapter: RenderedChapter, ctx: RenderContext) -> None:
-    """An EPUB's XHTML must be XML, which an HTML-tolerant print render never asks of the prose."""
-    fragment = f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{chapter.body}</div>'
-    try:
-        etree.fromstring(fragment.encode("utf-8"))
-    except etree.XMLSyntaxError as error:
-        line = error.lineno or 1
-        near = fragment.splitlines()[line - 1].strip()[:60]
-        template = ctx.manuscript.root / "templates" / chapter.spec.template
-        raise ManuscriptError([Problem(
-            display_path(template, ctx.manuscript.root.parent), line, 1, "E001",
-            f"the EPUB needs well-formed XHTML: {error.msg} (near {near!r})",
-            "close every element (<br/>, not <br>) and type characters, not named entities such as &nbsp;")]) from None
+    problem = xhtml_problem(chapter, ctx.manuscript.root)
+    if problem:
+        raise ManuscriptError([problem])
 
 
 def _metadata(book: epub.EpubBook, ctx: RenderContext, layout: Layout) -> None:

@@ -190,6 +190,43 @@ def template_frame(error: BaseException) -> tuple[Path, int] | None:
     return None
 
 
+XHTML_WRAPPER = '<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+XHTML_HINT = "close every element (<br/>, not <br>) and type characters, not named entities such as &nbsp;"
+
+
+def xhtml_problem(chapter: RenderedChapter, root: Path) -> Problem | None:
+    """Why a chapter's prose is not well-formed XHTML, at the author's line and column, or
+    None when it is. The EPUB is XHTML; an HTML-tolerant print render never asks it of the
+    prose. The rendered text says whether; the template, with its {{ }} and {% %} blanked
+    out, says where (a fault that only the rendered text has is placed at its first line)."""
+    from lxml import etree
+
+    def fault(text: str) -> etree.XMLSyntaxError | None:
+        try:
+            etree.fromstring(f"{XHTML_WRAPPER}{text}</div>".encode("utf-8"))
+        except etree.XMLSyntaxError as error:
+            return error
+        return None
+
+    rendered = fault(str(chapter.body))
+    if rendered is None:
+        return None
+    path = root / "templates" / chapter.spec.template
+    source = path.read_text(encoding="utf-8")
+    located = fault(JINJA_TAG.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), source))
+    error, line, col = rendered, 1, 1
+    if located is not None:
+        error, (line, col) = located, located.position
+        col = max(col - len(XHTML_WRAPPER) if line == 1 else col, 1)
+    lines = source.split("\n")
+    if error.msg.startswith("Entity") and line <= len(lines):
+        col = lines[line - 1].rfind("&", 0, col) + 1 or col  # lxml points past the entity's end
+    near = lines[line - 1].strip()[:60] if line <= len(lines) else ""
+    return Problem(display_path(path, root.parent), line, col, "E001",
+                   f"the EPUB needs well-formed XHTML: {error.msg} (near {near!r})", XHTML_HINT)
+
+
 def number_paragraphs(html: str, chapter_id: str) -> str:
     """Give every paragraph an id, the same in both editions: the EPUB's page-list uses
     them to mark where each print page begins."""
