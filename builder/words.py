@@ -16,6 +16,7 @@ escaped unless the value is already markup, so an entry can never inject markup.
 
 from __future__ import annotations
 
+import difflib
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -160,7 +161,7 @@ def _manuscript_entries(root: Path, locale: str, problems: list[Problem]) -> dic
                 visit(value, f"{name}.")
                 continue
             if name not in reference:
-                close = [k for k in reference if k.rsplit(".", 1)[-1] == str(key)]
+                close = difflib.get_close_matches(name, reference, n=1)
                 problems.append(Problem(shown, line, col, "W002", f"unknown words entry {name!r}",
                                         f"use {close[0]!r}" if close else "see the builder's catalogues for the entries"))
                 continue
@@ -185,6 +186,7 @@ def _checked_entry(name: str, value: Any, reference: Entry, categories: set[str]
         texts = {str(k): v for k, v in value.items()}
         wrong = sorted(set(texts) - categories)
         if wrong:
+            line, col = position(value, key=wrong[0]) or (line, col)
             problems.append(Problem(shown, line, col, "W003", f"{name!r}: {wrong[0]!r} is not a plural category of this language",
                                     f"use {', '.join(c for c in PLURAL_CATEGORIES if c in categories)}"))
             return None
