@@ -89,7 +89,10 @@ def run_check(args: argparse.Namespace) -> int:
 
     manuscript, problems = load_manuscript(args.manuscript)
     if manuscript is not None:
-        problems = check_manuscript(manuscript) + check_rendering(manuscript)
+        problems = check_manuscript(manuscript)
+        # A note citing an unknown source cannot be written: rendering would only repeat R001.
+        if not any(p.code == "R001" for p in problems):
+            problems += check_rendering(manuscript)
     if args.manuscript.is_dir():
         problems += check_styles(args.styles)
     if problems:

@@ -192,6 +192,7 @@ def template_frame(error: BaseException) -> tuple[Path, int] | None:
 
 XHTML_WRAPPER = '<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
 JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+LXML_PLACE = re.compile(r", line \d+, column \d+$")  # lxml's own place, in the wrapped text
 XHTML_HINT = "close every element (<br/>, not <br>) and type characters, not named entities such as &nbsp;"
 
 
@@ -224,7 +225,7 @@ def xhtml_problem(chapter: RenderedChapter, root: Path) -> Problem | None:
         col = lines[line - 1].rfind("&", 0, col) + 1 or col  # lxml points past the entity's end
     near = lines[line - 1].strip()[:60] if line <= len(lines) else ""
     return Problem(display_path(path, root.parent), line, col, "E001",
-                   f"the EPUB needs well-formed XHTML: {error.msg} (near {near!r})", XHTML_HINT)
+                   f"the EPUB needs well-formed XHTML: {LXML_PLACE.sub('', error.msg)} (near {near!r})", XHTML_HINT)
 
 
 def number_paragraphs(html: str, chapter_id: str) -> str:
