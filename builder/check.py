@@ -187,6 +187,8 @@ def check_rendering(m: Manuscript) -> list[Problem]:
     problems = _template_calls(m)
     for target in TARGETS:
         renderer = Renderer(ctx, target)
+        if target == "print":
+            problems += _undefined_names(m, renderer)
         chapters = []
         for number, spec in enumerate(m.profile.chapters, start=1):
             if not (m.root / "templates" / spec.template).is_file():
@@ -214,6 +216,30 @@ def check_rendering(m: Manuscript) -> list[Problem]:
             seen.add(key)
             unique.append(problem)
     return sorted(unique)
+
+
+def _undefined_names(m: Manuscript, renderer) -> list[Problem]:
+    """Every name a chapter uses that nothing defines, each at its line: rendering stops
+    at a template's first."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    known = set(renderer.env.globals) | {"cite", "chapter"}
+    problems = []
+    for spec in m.profile.chapters:
+        path = m.root / "templates" / spec.template
+        if not path.is_file():
+            continue
+        try:
+            tree = renderer.env.parse(path.read_text(encoding="utf-8"))
+        except TemplateSyntaxError:
+            continue  # rendering reports it, at its line
+        undefined = meta.find_undeclared_variables(tree) - known
+        for node in tree.find_all(nodes.Name):
+            if node.name in undefined and node.ctx == "load":
+                problems.append(Problem(display_path(path, m.root.parent), node.lineno, 1, "T002",
+                                        f"template error: {node.name!r} is undefined",
+                                        "check the names used on this line against the README's template reference"))
+    return problems
 
 
 def _template_calls(m: Manuscript) -> list[Problem]:

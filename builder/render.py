@@ -26,7 +26,7 @@ from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
 from .problems import ManuscriptError, Problem, display_path
-from .typography import typeset
+from .typography import typeset, typeset_attribute
 
 # A <p> start tag without an id: autoescaping guarantees no such text inside an attribute.
 PARAGRAPH = re.compile(r"<p(?=[\s>])(?![^>]*\bid=)")
@@ -106,7 +106,8 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=COMPILED,
         )
-        self.env.filters.update(date=ctx.format_date, years=self.years, typo=self.typography)
+        self.env.filters.update(date=ctx.format_date, years=self.years, typo=self.typography,
+                                typo_attribute=lambda text: Markup(typeset_attribute(text, ctx.profile.language)))
         self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target, t=ctx.words)
 
     def typography(self, html: str) -> Markup:

@@ -9,7 +9,8 @@ book keeps English marks:
 - French: « » with narrow no-break spaces inside, “ ” for a quotation inside a
   quotation; a narrow no-break space before ; ! ? and a no-break space before a colon
   (none where the mark sits inside a word or an address, as in `https://` or `a?b`);
-  "1er" for the first day of a month.
+  "1<sup>er</sup>" for the first day of a month (plain "1er" in a document title, which
+  holds text only).
 - German: „ “, and ‚ ‘ inside them.
 - English, and any other language: smartypants' “ ” and ‘ ’.
 
@@ -32,15 +33,21 @@ from markupsafe import escape
 TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
 TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)([^>]*?)(/?)>", re.S)
 LANG_ATTRIBUTE = re.compile(r"""\s(?:xml:)?lang\s*=\s*["']([^"']*)["']""")
+NNBSP, NBSP = "\u202f", "\u00a0"
 RAW_TEXT = frozenset({"style", "script"})
 # A quotation left open does not run past its paragraph, cell or heading.
 BLOCKS = frozenset({"p", "li", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "title",
                     "section", "aside", "div", "nav", "blockquote"})
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "source", "track", "wbr"})
-ESCAPED_QUOTES = re.compile(r"&#39;|&#x27;|&quot;|&#34;|&#x22;")
+# Quotes and spaces written as references: characters, to the rules that follow.
+ESCAPED = {"&#39;": "'", "&#x27;": "'", "&quot;": '"', "&#34;": '"', "&#x22;": '"', "&#160;": NBSP,
+           "&#xa0;": NBSP, "&#xA0;": NBSP, "&#8239;": NNBSP, "&#x202f;": NNBSP, "&#x202F;": NNBSP}
+ESCAPED_CHARACTERS = re.compile("|".join(ESCAPED))
 SPACES = "[ \u00a0\u202f]*"
-NNBSP, NBSP = "\u202f", "\u00a0"
+SUPERSCRIPT = re.compile(r"</?sup>")
+ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+HELD = "\ue000"  # stands for an entity while the rules run: its ; is no punctuation
 
 
 def typeset(markup: str, language: str) -> str:
@@ -51,15 +58,23 @@ def typeset(markup: str, language: str) -> str:
 
 def typeset_text(text: str, language: str) -> str:
     """Plain text (metadata, an image's description) with the same typography."""
-    return html.unescape(typeset(str(escape(text)), language))
+    return html.unescape(typeset_attribute(text, language))
+
+
+def typeset_attribute(text: str, language: str) -> str:
+    """Text (or markup, read as its text) typeset and escaped for an attribute value, such
+    as the running head a stylesheet takes from `data-running-head`."""
+    typeset_markup = SUPERSCRIPT.sub("", typeset(str(escape(text)), language))
+    return typeset_markup.replace('"', "&#34;").replace("'", "&#39;")
 
 
 def _literal_quotes(markup: str) -> str:
-    """Escaped quotes in text are plain characters to smartypants' eyes: autoescaping
-    writes every ' of a fact as &#39;, which smartypants would leave straight."""
+    """Escaped quotes and spaces in text as plain characters: autoescaping writes every '
+    of a fact as &#39;, which smartypants would leave straight, and an author's &#160;
+    before a colon is the space the French rules replace."""
     pieces = TOKEN.split(markup)
     for i in range(0, len(pieces), 2):
-        pieces[i] = ESCAPED_QUOTES.sub(lambda m: "'" if "39" in m[0] or "27" in m[0] else '"', pieces[i])
+        pieces[i] = ESCAPED_CHARACTERS.sub(lambda m: ESCAPED[m[0]], pieces[i])
     return "".join(pieces)
 
 
@@ -69,6 +84,10 @@ class _Passages:
     def __init__(self, language: str):
         self.stack: list[tuple[str, str | None]] = [("", language)]  # (element, its lang or None)
         self.raw: str | None = None
+
+    @property
+    def in_title(self) -> bool:
+        return any(name == "title" for name, _ in self.stack)
 
     @property
     def language(self) -> str:
@@ -108,10 +127,12 @@ def _by_language(markup: str, language: str) -> str:
                 depth.update(dict.fromkeys(depth, 0))
         elif piece and passages.raw is None:
             primary = passages.language.split("-")[0]
-            if primary == "fr":
-                pieces[i] = _french(piece, depth)
-            elif primary == "de":
-                pieces[i] = _german(piece, depth)
+            if primary in ("fr", "de"):
+                entities = ENTITY.findall(piece)
+                text = ENTITY.sub(HELD, piece)
+                text = _french(text, depth, markup=not passages.in_title) if primary == "fr" else _german(text, depth)
+                held = iter(entities)
+                pieces[i] = re.sub(HELD, lambda m: next(held), text) if entities else text
     return "".join(pieces)
 
 
@@ -130,14 +151,14 @@ def _quotes(text: str, depth: dict[str, int], family: str, outer: tuple[str, str
     return re.sub("[“”«»„]" if family == "fr" else "[“”„]", swap, text)
 
 
-def _french(text: str, depth: dict[str, int]) -> str:
+def _french(text: str, depth: dict[str, int], markup: bool) -> str:
     text = _quotes(text, depth, "fr", ("«", "»"), ("“", "”"))
     text = re.sub(f"«{SPACES}", "«" + NNBSP, text)
     text = re.sub(f"{SPACES}»", NNBSP + "»", text)
     # Only a mark that ends a phrase: followed by a space, a closing mark or the end of the text.
     text = re.sub(f"(?<![!?;:]){SPACES}([;!?])(?=[\\s\u00a0\u202f»)\\]!?]|$)", NNBSP + r"\1", text)
     text = re.sub(f"(?<![!?;:]){SPACES}:(?=[\\s\u00a0\u202f]|$)", NBSP + ":", text)
-    return _first_of_month(text)
+    return _first_of_month(text, markup)
 
 
 def _german(text: str, depth: dict[str, int]) -> str:
@@ -150,6 +171,7 @@ def _french_months() -> re.Pattern:
     return re.compile(rf"(?<![\d,.])\b1(?=[ \u00a0]+(?:{months})\b)")
 
 
-def _first_of_month(text: str) -> str:
-    """"1er mars", not "1 mars": the one ordinal French dates keep (Babel writes "1")."""
-    return _french_months().sub("1er", text)
+def _first_of_month(text: str, markup: bool) -> str:
+    """"1er mars", not "1 mars": the one ordinal French dates keep (Babel writes "1"). Its
+    letters are raised: set in old-style figures, a flat "1er" reads as "ier"."""
+    return _french_months().sub("1<sup>er</sup>" if markup else "1er", text)

@@ -40,7 +40,8 @@ def test_template_faults_are_all_reported_at_the_authors_place(minimal: Path, ca
     chapter = minimal / "templates" / "chapters" / "beginnings.html.j2"
     chapter.write_text(f"{first}\n{second}\n")
     work = minimal / "templates" / "chapters" / "work.html.j2"
-    work.write_text("<p>Her series ran from 1995.{{ cite('film-series') }}</p>\n<p>{{ profil.title }}</p>\n")
+    work.write_text("<p>Her series ran from 1995.{{ cite('film-series') }}</p>\n<p>{{ profil.title }}</p>\n"
+                    "<p>{{ fatc('birth').date }}</p>\n")
     code, _, err = run(capsys, "check", "manuscript")
     assert code == 1
     assert err.splitlines() == [
@@ -51,7 +52,9 @@ def test_template_faults_are_all_reported_at_the_authors_place(minimal: Path, ca
         "gives 1960. (hint: remove it from the template, or cite a better-supported fact)",
         "manuscript/templates/chapters/work.html.j2:2:1: T002 template error: 'profil' is undefined "
         "(hint: check the names used on this line against the README's template reference)",
-        "3 problems found; no output was changed",
+        "manuscript/templates/chapters/work.html.j2:3:1: T002 template error: 'fatc' is undefined "
+        "(hint: check the names used on this line against the README's template reference)",
+        "4 problems found; no output was changed",
     ]
 
 
