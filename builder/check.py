@@ -25,6 +25,7 @@ STYLESHEETS = ("print.css", "print-shop.css", "epub.css")
 STYLES_HINT = ("run builder from the project folder (the one holding styles/), "
                "or pass --styles with the folder that holds print.css and epub.css")
 CALL = re.compile(r"""\b(cite|fact)\(([^()]*)\)""")
+LANG_ATTRIBUTE = re.compile(r"""\b(?:xml:)?lang\s*=\s*(["'])(.*?)\1""")
 LITERAL = re.compile(r"""(["'])([^"']*)\1""")
 MEDIA = re.compile(r"@media\b[^{;]*\{")
 CSS_POSITION = re.compile(r"at (\d+):(\d+)")
@@ -33,7 +34,7 @@ CSS_POSITION = re.compile(r"at (\d+):(\d+)")
 def check_manuscript(m: Manuscript) -> list[Problem]:
     """Every cross-record problem in `m`, in file order."""
     problems: list[Problem] = []
-    for rule in (_unknown_sources, _unused_sources, _low_only, _conflicts, _ranges, _templates):
+    for rule in (_unknown_sources, _unused_sources, _low_only, _conflicts, _ranges, _templates, _lang_attributes):
         problems.extend(rule(m))
     return sorted(problems)
 
@@ -271,6 +272,26 @@ def _template_calls(m: Manuscript) -> list[Problem]:
                         problems.append(Problem(shown, number, col, "T003",
                                                 f"fact {record_id!r} is kept out of the text: {record.excluded}",
                                                 "remove it from the template, or cite a better-supported fact"))
+    return problems
+
+
+def _lang_attributes(m: Manuscript) -> list[Problem]:
+    """A `lang` in the prose must be a BCP 47 tag, or the EPUB is invalid and the passage
+    is hyphenated by no language at all."""
+    from .language import BadTag, well_formed_tag
+
+    problems = []
+    for spec in m.profile.chapters:
+        path = m.root / "templates" / spec.template
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+            for found in LANG_ATTRIBUTE.finditer(line):
+                try:
+                    well_formed_tag(found[2])
+                except BadTag as error:
+                    problems.append(Problem(display_path(path, m.root.parent), number, found.start(2) + 1, "T006",
+                                            f"lang={found[2]!r}: {error.message}", error.hint))
     return problems
 
 

@@ -28,17 +28,25 @@ class BadTag(ValueError):
 
 
 @lru_cache(maxsize=64)
-def checked_tag(tag: str) -> str:
-    """`tag` itself when it is a well-formed, registered BCP 47 tag in a language CLDR
-    knows; otherwise BadTag with the tag the author most likely meant."""
-    suggestion = _suggestion(tag)
-    hint = (f"write {suggestion!r}" if suggestion and suggestion != tag
-            else "write a BCP 47 tag such as en-GB, fr-FR or de-DE")
+def well_formed_tag(tag: str) -> str:
+    """`tag` itself when it is a well-formed, registered, current BCP 47 tag; otherwise
+    BadTag with the tag the author most likely meant. Enough for a passage's `lang`."""
     if not TAG_SHAPE.match(tag) or not langcodes.tag_is_valid(tag):
+        suggestion = _suggestion(tag)
+        hint = (f"write {suggestion!r}" if suggestion and suggestion != tag
+                else "write a BCP 47 tag such as en-GB, fr-FR or de-DE")
         raise BadTag(f"{tag!r} is not a BCP 47 language tag", hint)
     standard = langcodes.standardize_tag(tag)
     if standard.lower() != tag.lower():
         raise BadTag(f"{tag!r} is a deprecated language tag", f"write {standard!r}")
+    return tag
+
+
+@lru_cache(maxsize=64)
+def checked_tag(tag: str) -> str:
+    """A tag a book or a source may be in: well-formed, and in a language CLDR knows, for
+    its dates and plural rules."""
+    well_formed_tag(tag)
     if babel_locale(tag) is None:
         raise BadTag(f"no dates or plural rules are known for {tag!r}",
                      "use a language the Unicode CLDR covers, such as en, fr, de, es or it")

@@ -337,6 +337,17 @@ def test_a_language_without_words_needs_a_catalogue(french_copy: Path, capsys) -
     assert "builder new" in err.splitlines()[0]
 
 
+def test_a_bad_lang_in_the_prose_is_located(french_copy: Path, capsys) -> None:
+    chapter = french_copy / "templates" / "chapters" / "television.html.j2"
+    chapter.write_text(chapter.read_text().replace('<i lang="en">', '<i lang="english">'))
+    code, err = run(capsys, "check", "manuscript")
+    col = chapter.read_text().split("\n")[2].index("english") + 1
+    assert (code, err.splitlines()[0]) == (1, f"manuscript/templates/chapters/television.html.j2:3:{col}: T006 "
+                                              "lang='english': 'english' is not a BCP 47 language tag (hint: write 'en')")
+    code, err = run(capsys, "build", "manuscript")
+    assert code == 1 and " T006 " in err.splitlines()[0]
+
+
 # builder new, and every accepted tag yields a valid book
 
 @pytest.mark.parametrize("tag, contents, filmography", [

@@ -415,7 +415,7 @@ def test_print_edition_bleeds_around_the_trim_size(print_edition: Printed) -> No
 # Failing builds
 
 def test_a_css_typo_fails_the_build_naming_the_stylesheet_line_and_column(minimal: Path) -> None:
-    styles = shutil.copytree(STYLES, minimal.parent / "styles")
+    styles = shutil.copytree(STYLES, minimal.parent / "styles", dirs_exist_ok=True)
     edit(styles / "print.css", "float: footnote;", "float: footnot;")
     lines = (styles / "print.css").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, start=1) if "float: footnot;" in text)
@@ -428,7 +428,7 @@ def test_a_css_typo_fails_the_build_naming_the_stylesheet_line_and_column(minima
 
 
 def test_a_typo_in_the_print_shop_sheet_names_that_sheet(minimal: Path) -> None:
-    styles = shutil.copytree(STYLES, minimal.parent / "styles")
+    styles = shutil.copytree(STYLES, minimal.parent / "styles", dirs_exist_ok=True)
     edit(styles / "print-shop.css", "marks: crop;", "marks: crops;")
     with pytest.raises(ManuscriptError) as failure:
         build_pdf(minimal, styles, edition="print")
