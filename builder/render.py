@@ -20,13 +20,14 @@ from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNo
 from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from .citations import short_title
 from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
 from .problems import ManuscriptError, Problem, display_path
-from .typography import typeset, typeset_attribute
+from .typography import mark_passages, typeset, typeset_attribute
 
 # A <p> start tag without an id: autoescaping guarantees no such text inside an attribute.
 PARAGRAPH = re.compile(r"<p(?=[\s>])(?![^>]*\bid=)")
@@ -109,10 +110,13 @@ class Renderer:
         self.env.filters.update(date=ctx.format_date, years=self.years, typo=self.typography,
                                 typo_attribute=lambda text: Markup(typeset_attribute(text, ctx.profile.language)))
         self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target, t=ctx.words)
+        self.foreign_titles = foreign_titles(ctx)
 
     def typography(self, html: str) -> Markup:
-        """Quotes, apostrophes and spaces as the book's language (and each passage's) wants them."""
-        return Markup(typeset_cached(str(html), self.ctx.profile.language))
+        """Quotes, apostrophes and spaces as the book's language (and each passage's) wants
+        them; a source's title in another language marked as such first."""
+        language = self.ctx.profile.language
+        return Markup(typeset_cached(mark_passages(str(html), self.foreign_titles, language), language))
 
     def years(self, entry: Any) -> str:
         """A year or a range of years, with an en dash; the language's "n.d." when undated."""
@@ -178,6 +182,18 @@ class Renderer:
 
     def _shown(self, path: Path) -> str:
         return display_path(path, self.root.parent)
+
+
+def foreign_titles(ctx: RenderContext) -> dict[str, str]:
+    """Escaped title (its short form too, as notes give it, and the container's) ->
+    language, for every source whose CSL `language` is not the book's."""
+    book = ctx.profile.language.lower().split("-")[0]
+    titles: dict[str, str] = {}
+    for source in ctx.manuscript.sources.values():
+        if source.language and source.language.lower().split("-")[0] != book:
+            for title in (source.title, short_title(source.title), *((source.container,) if source.container else ())):
+                titles.setdefault(str(escape(title)), source.language)
+    return titles
 
 
 def template_frame(error: BaseException) -> tuple[Path, int] | None:

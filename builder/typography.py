@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Mapping
 
 import smartypants
 from babel import Locale
@@ -66,6 +67,25 @@ def typeset_attribute(text: str, language: str) -> str:
     as the running head a stylesheet takes from `data-running-head`."""
     typeset_markup = SUPERSCRIPT.sub("", typeset(str(escape(text)), language))
     return typeset_markup.replace('"', "&#34;").replace("'", "&#39;")
+
+
+def mark_passages(markup: str, passages: Mapping[str, str], language: str) -> str:
+    """Each known passage in another language (a source's title, as escaped text) wrapped,
+    where it stands in text, in a span with its `lang`: hyphenated and typeset as that
+    language. A passage already inside an element of its language is left as it is."""
+    if not passages:
+        return markup
+    found = re.compile("|".join(re.escape(p) for p in sorted(passages, key=len, reverse=True)))
+    tracker = _Passages(language.lower())
+    pieces = TOKEN.split(markup)
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            tracker.enter(piece)
+        elif piece and tracker.raw is None and not tracker.in_title:
+            here = tracker.language.split("-")[0]
+            pieces[i] = found.sub(lambda m: m[0] if passages[m[0]].lower().split("-")[0] == here
+                                  else f'<span lang="{passages[m[0]]}">{m[0]}</span>', piece)
+    return "".join(pieces)
 
 
 def _literal_quotes(markup: str) -> str:

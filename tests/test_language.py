@@ -199,12 +199,26 @@ def test_french_epub_metadata(french: Book) -> None:
     assert "’" in summary and "'" not in summary
 
 
-def test_an_english_passage_keeps_its_language_and_its_quotes(french: Book) -> None:
+def test_an_english_passage_keeps_its_language_and_its_typography(french: Book) -> None:
     chapter = french.xml("chapter-02.xhtml")
     english = chapter.xpath("//x:i[@lang='en']", namespaces=NS)
     assert [e.text for e in english] == ["The Channel Review"]
     # The print edition lays the same passage out with its lang, so it is hyphenated as English.
     assert '<i lang="en">The Channel Review</i>' in french.build.html
+
+
+def test_a_source_title_in_english_is_marked_english_in_notes_and_bibliography(french: Book) -> None:
+    """CSL `language: en` on the source: its title, short title and container are English
+    passages (hyphenated as English; no French space before the title's colon)."""
+    title = "Writing for French Television: A Conversation with Claire Vasseur"
+    for name in ("chapter-01.xhtml", "bibliography.xhtml"):
+        marked = french.xml(name).xpath("//*[@lang='en']", namespaces=NS)
+        assert title in ["".join(e.itertext()) for e in marked], name
+    short = french.xml("chapter-02.xhtml").xpath("//x:aside//*[@lang='en']", namespaces=NS)
+    assert "Writing for French Television" in ["".join(e.itertext()) for e in short]
+    assert f'<span lang="en">{title}</span>' in french.build.html
+    assert f"«{NNBSP}Writing for French Television: A Conversation" in french.page("jeunesse")
+    assert "Television\u00a0:" not in "".join(french.pages)
 
 
 def test_the_print_html_carries_the_book_language(french: Book) -> None:
