@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from io import StringIO
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -196,8 +197,6 @@ def _words_to_translate(tag: str) -> str:
         for parent in parents:
             level = level.setdefault(parent, {})
         level[leaf] = dict(value) if isinstance(value, dict) else value
-    from io import StringIO
-
     out = StringIO()
     yaml.dump({"words": nested}, out)
     return (f"# The builder ships no words for {tag!r}: translate every entry below (they are the\n"
