@@ -29,6 +29,7 @@ from .pagebreaks import mark_pages
 from .pdf import Layout
 from .problems import ManuscriptError, Problem, display_path
 from .render import RenderedChapter, Renderer, xhtml_problem
+from .typography import typeset_text
 
 STYLESHEET = "styles/epub.css"  # inside the EPUB, as in the project: its url()s hold in both
 COVER_IMAGE = "images/cover.png"
@@ -164,15 +165,16 @@ def _check_well_formed(chapter: RenderedChapter, ctx: RenderContext) -> None:
 
 def _metadata(book: epub.EpubBook, ctx: RenderContext, layout: Layout) -> None:
     profile, t = ctx.profile, ctx.words
-    title = t.text("title-with-subtitle", title=profile.title, subtitle=profile.subtitle) if profile.subtitle else profile.title
+    title = (t.text("title-with-subtitle", title=profile.title, subtitle=profile.subtitle) if profile.subtitle
+             else typeset_text(profile.title, profile.language))
     book.set_identifier(profile.identifier)
     book.set_title(title)
     book.set_language(profile.language)
-    book.add_author(profile.author, role="aut")
+    book.add_author(typeset_text(profile.author, profile.language), role="aut")
     for name, value in (("publisher", profile.publisher), ("rights", profile.rights),
                         ("description", profile.description), ("date", ctx.build_date.date().isoformat()),
                         *(("subject", keyword) for keyword in profile.keywords)):
-        book.add_metadata("DC", name, value)
+        book.add_metadata("DC", name, typeset_text(value, profile.language))
     source = t.text("epub.print-source", n=layout.page_count, title=title, edition=profile.edition,
                     trim=t.text(f"trim.{profile.trim}"))
     # EPUB Accessibility 1.1's way; its newer a11y:pageBreakSource is unknown to EPUBCheck 5.3 (OPF-027).

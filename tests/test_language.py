@@ -191,6 +191,9 @@ def test_french_epub_metadata(french: Book) -> None:
     opf = etree.fromstring(french.files["EPUB/content.opf"])
     assert opf.xpath("//dc:language/text()", namespaces=NS) == ["fr-FR"]
     assert opf.xpath("//dc:title/text()", namespaces=NS) == [f"Claire Vasseur{NBSP}: Une scénariste de télévision"]
+    assert opf.xpath("//dc:rights/text()", namespaces=NS) == [f"Texte destiné aux essais{NNBSP}; reproduction libre."]
+    assert opf.xpath("//dc:publisher/text()", namespaces=NS) == ["Éditions d’Essai"]
+    assert opf.xpath("//dc:description/text()", namespaces=NS)[0].startswith("Un portrait en trois chapitres d’une")
     pages = len(french.reader.pages)
     source = opf.xpath("//dc:source/text()", namespaces=NS)[0]
     assert source.endswith(f"Première édition, édition imprimée (PDF A5 de {pages} pages)")
