@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the manuscript and print a summary")
     check.add_argument("manuscript", nargs="?", default="manuscript", type=Path)
+    check.add_argument("--styles", default="styles", type=Path, help="stylesheets and fonts (default: styles)")
+    new = commands.add_parser("new", help="write a small starter manuscript that checks and builds at once")
+    new.add_argument("folder", type=Path, help="the manuscript folder to create (it must not exist or be empty)")
+    new.add_argument("--language", default="en", metavar="TAG",
+                     help="the book's language as a BCP 47 tag, e.g. en-GB, fr-FR, de-DE (default: en)")
     for name, text in (("build", "build the PDF and the EPUB into the output folder"),
                        ("watch", "build, then rebuild on every change to the manuscript or the styles")):
         command = commands.add_parser(name, help=text)
@@ -56,7 +61,7 @@ def run() -> NoReturn:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"check": run_check, "build": run_build, "watch": run_watch}[args.command](args)
+        return {"check": run_check, "build": run_build, "watch": run_watch, "new": run_new}[args.command](args)
     except ManuscriptError as error:
         return _report(error.problems)
     except KeyboardInterrupt:
@@ -79,12 +84,17 @@ def _report(problems: list[Problem]) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .check import check_manuscript, summarise
+    from .check import check_manuscript, check_rendering, check_styles, summarise
     from .load import load_manuscript
 
     manuscript, problems = load_manuscript(args.manuscript)
     if manuscript is not None:
         problems = check_manuscript(manuscript)
+        # A note citing an unknown source cannot be written: rendering would only repeat R001.
+        if not any(p.code == "R001" for p in problems):
+            problems += check_rendering(manuscript)
+    if args.manuscript.is_dir():
+        problems += check_styles(args.styles)
     if problems:
         return _report(problems)
     print(f"{args.manuscript}: clean")
@@ -94,7 +104,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
+    project = _project(args)
     started = time.perf_counter()
     # Stage lines are for a person watching a long build, not for logs and pipes.
     report = (lambda line: print(f"  {line}", flush=True)) if sys.stdout.isatty() else (lambda line: None)
@@ -111,10 +121,30 @@ def run_build(args: argparse.Namespace) -> int:
 def run_watch(args: argparse.Namespace) -> int:
     from .watch import watch_and_build
 
-    project = Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
+    project = _project(args)
     watch_and_build(project, args.formats or FORMATS, args.edition, _limits(args),
                     say=lambda line: print(line, flush=True))
     return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from .starter import write_starter
+
+    folder = write_starter(args.folder, args.language)
+    shown = display_path(folder, Path.cwd())
+    print(f"wrote a starter manuscript in {shown}; next: builder check {shown}, then builder build {shown}")
+    return 0
+
+
+def _project(args: argparse.Namespace) -> Project:
+    """The build's folders; a styles folder that is not there is told at once, with the fix
+    (the usual cause: running from outside the project folder)."""
+    if not (args.styles / "print.css").is_file():
+        from .check import STYLES_HINT
+
+        raise ManuscriptError([Problem(str(args.styles), 1, 1, "M003",
+                                       "styles folder with print.css not found", STYLES_HINT)])
+    return Project(manuscript=args.manuscript, styles=args.styles, output=args.output)
 
 
 def _limits(args: argparse.Namespace) -> Limits:

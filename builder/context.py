@@ -17,7 +17,10 @@ from typing import Mapping
 from markupsafe import Markup, escape
 
 from .citations import DateFormatter, Formatter, merge_locators
+from .language import babel_locale
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
+from .problems import ManuscriptError
+from .words import Words, WordsError
 
 
 class CitationError(Exception):
@@ -127,6 +130,7 @@ class RenderContext:
     source_numbers: Mapping[str, int]
     conflicts: tuple[Conflict, ...]
     briefs: Mapping[str, tuple[Conflict, ...]]
+    words: Words
 
     @property
     def profile(self):
@@ -171,7 +175,7 @@ def _film_order(entry: FilmEntry) -> tuple:
 
 
 def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> RenderContext:
-    formatter = Formatter(m.sources, DateFormatter(m.profile.language))
+    formatter = Formatter(m.sources, DateFormatter(babel_locale(m.profile.language) or "en"))
     entries = {s.id: formatter.bibliography_entry(s) for s in m.sources.values()}
     ordered = sorted(m.sources.values(), key=lambda s: formatter.sort_key(s, entries[s.id]))
     bibliography = tuple(BibliographyEntry(i, s, entries[s.id]) for i, s in enumerate(ordered, start=1))
@@ -192,5 +196,14 @@ def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> Ren
         source_numbers={e.source.id: e.number for e in bibliography},
         conflicts=m.conflicts,
         briefs={k: tuple(v) for k, v in briefs.items()},
+        words=words_of(m),
     )
+
+
+def words_of(m: Manuscript) -> Words:
+    """The book's words: the builder's catalogue for its language and the manuscript's own."""
+    try:
+        return Words.load(m.profile.language, m.root)
+    except WordsError as error:
+        raise ManuscriptError(error.problems) from None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from .models import Profile
+from .words import Words
 
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 150  # inside the frame: room for readers that crop the cover to a thumbnail
@@ -41,7 +42,7 @@ class Line:
     tracking: int = 0  # extra pixels between letters, for lines set in capitals
 
 
-def make_cover(profile: Profile, styles: Path) -> Cover:
+def make_cover(profile: Profile, styles: Path, words: Words) -> Cover:
     """The cover image and the text that stands for it."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
@@ -64,13 +65,13 @@ def make_cover(profile: Profile, styles: Path) -> Cover:
 
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
-    return Cover(buffer.getvalue(), alt_text(profile))
+    return Cover(buffer.getvalue(), alt_text(profile, words))
 
 
-def alt_text(profile: Profile) -> str:
-    """What the cover says, in words: a screen reader's user misses nothing by not seeing it."""
-    title = f"{profile.title}: {profile.subtitle}" if profile.subtitle else profile.title
-    return f"Cover: {title}, by {profile.author}. {profile.publisher}."
+def alt_text(profile: Profile, words: Words) -> str:
+    """What the cover says, in the book's words: a screen reader's user misses nothing by not seeing it."""
+    title = words.text("title-with-subtitle", title=profile.title, subtitle=profile.subtitle) if profile.subtitle else profile.title
+    return words.text("epub.cover-alt", title=title, author=profile.author, publisher=profile.publisher)
 
 
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:

@@ -28,7 +28,8 @@ from .cover import Cover, make_cover
 from .pagebreaks import PageTarget, mark_pages
 from .pdf import Layout
 from .problems import ManuscriptError, Problem, display_path
-from .render import RenderedChapter, Renderer
+from .render import RenderedChapter, Renderer, xhtml_problem
+from .typography import typeset_text
 
 STYLESHEET = "styles/epub.css"  # inside the EPUB, as in the project: its url()s hold in both
 COVER_IMAGE = "images/cover.png"
@@ -84,7 +85,7 @@ class Document:
 def make_epub(ctx: RenderContext, layout: Layout, styles: Path) -> bytes:
     """The EPUB's bytes. `layout` is the print edition's, for the page-list."""
     renderer = Renderer(ctx, "epub")
-    cover = make_cover(ctx.profile, styles)
+    cover = make_cover(ctx.profile, styles, ctx.words)
     chapters = renderer.chapters()
     for chapter in chapters:
         _check_well_formed(chapter, ctx)
@@ -95,7 +96,7 @@ def make_epub(ctx: RenderContext, layout: Layout, styles: Path) -> bytes:
     trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
     sections = {d.section for d in documents if d.section}
     pages = mark_pages(trees, layout.anchor_pages, layout.page_count, sections)
-    nav = renderer.page("epub/nav.j2", stylesheet=STYLESHEET, toc=toc, landmarks=_landmarks(toc, parts),
+    nav = renderer.page("epub/nav.j2", stylesheet=STYLESHEET, toc=toc, landmarks=_landmarks(toc, parts, ctx),
                         pages=pages)
 
     book = epub.EpubBook()
@@ -133,10 +134,11 @@ def _ncx_label(entry: TocEntry) -> str:
     return f"{entry.number}. {entry.label}" if entry.number else entry.label
 
 
-def _landmarks(toc: list[TocEntry], parts: list[Part]) -> list[Landmark]:
-    return [Landmark("cover", "Cover", "cover.xhtml"),
-            Landmark("toc", "Contents", "contents.xhtml"),
-            Landmark("bodymatter", "Start of the text", toc[0].href),
+def _landmarks(toc: list[TocEntry], parts: list[Part], ctx: RenderContext) -> list[Landmark]:
+    t = ctx.words
+    return [Landmark("cover", t("front.cover"), "cover.xhtml"),
+            Landmark("toc", t("front.contents"), "contents.xhtml"),
+            Landmark("bodymatter", t("epub.start-of-text"), toc[0].href),
             Landmark("backmatter", parts[0].title, f"{parts[0].id}.xhtml")]
 
 
@@ -160,54 +162,35 @@ def _documents(renderer: Renderer, chapters: tuple[RenderedChapter, ...], parts:
 
 
 def _check_well_formed(chapter: RenderedChapter, ctx: RenderContext) -> None:
-    """An EPUB's XHTML must be XML, which an HTML-tolerant print render never asks of the prose."""
-    fragment = f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{chapter.body}</div>'
-    try:
-        etree.fromstring(fragment.encode("utf-8"))
-    except etree.XMLSyntaxError as error:
-        line = error.lineno or 1
-        near = fragment.splitlines()[line - 1].strip()[:60]
-        template = ctx.manuscript.root / "templates" / chapter.spec.template
-        raise ManuscriptError([Problem(
-            display_path(template, ctx.manuscript.root.parent), line, 1, "E001",
-            f"the EPUB needs well-formed XHTML: {error.msg} (near {near!r})",
-            "close every element (<br/>, not <br>) and type characters, not named entities such as &nbsp;")]) from None
+    problem = xhtml_problem(chapter, ctx.manuscript.root)
+    if problem:
+        raise ManuscriptError([problem])
 
 
 def _metadata(book: epub.EpubBook, ctx: RenderContext, layout: Layout) -> None:
-    profile = ctx.profile
-    title = f"{profile.title}: {profile.subtitle}" if profile.subtitle else profile.title
+    profile, t = ctx.profile, ctx.words
+    title = (t.text("title-with-subtitle", title=profile.title, subtitle=profile.subtitle) if profile.subtitle
+             else typeset_text(profile.title, profile.language))
     book.set_identifier(profile.identifier)
     book.set_title(title)
     book.set_language(profile.language)
-    book.add_author(profile.author, role="aut")
+    book.add_author(typeset_text(profile.author, profile.language), role="aut")
     for name, value in (("publisher", profile.publisher), ("rights", profile.rights),
                         ("description", profile.description), ("date", ctx.build_date.date().isoformat()),
                         *(("subject", keyword) for keyword in profile.keywords)):
-        book.add_metadata("DC", name, value)
-    source = f"{title}, {profile.edition}, print edition ({profile.trim} PDF of {layout.page_count} pages)"
+        book.add_metadata("DC", name, typeset_text(value, profile.language))
+    source = t.text("epub.print-source", n=layout.page_count, title=title, edition=profile.edition,
+                    trim=t.text(f"trim.{profile.trim}"))
     # EPUB Accessibility 1.1's way; its newer a11y:pageBreakSource is unknown to EPUBCheck 5.3 (OPF-027).
     book.add_metadata("DC", "source", source, {"id": "page-source"})
     _meta(book, "source-of", "pagination", refines="#page-source")
     for prop, value in ACCESSIBILITY:
         _meta(book, prop, value)
-    _meta(book, "schema:accessibilitySummary", _summary())
+    _meta(book, "schema:accessibilitySummary", t.text("epub.accessibility-summary"))
 
 
 def _meta(book: epub.EpubBook, prop: str, value: str, refines: str | None = None) -> None:
     book.add_metadata(None, "meta", value, {"property": prop, **({"refines": refines} if refines else {})})
-
-
-def _summary() -> str:
-    return ("This publication conforms to EPUB Accessibility 1.1 and WCAG 2.1 Level AA by its "
-            "publisher's own declaration; no third party has certified it. Each edition is checked "
-            "when it is built with Ace by DAISY, which reports no violation, and with EPUBCheck. "
-            "Every chapter, appendix and back-matter part is in the table of contents; headings are "
-            "structured; each note is a footnote linked from its call and back, which reading systems "
-            "can show as a pop-up. The filmography and awards tables have captions and header cells. "
-            "Page-break markers and a page list, also in the NCX, give the pages of the print edition; "
-            "its half-title page is not reproduced, and its number leads to the title page. "
-            "The cover image has a text alternative. Text size, font and colours follow the reader's settings.")
 
 
 def _resources(book: epub.EpubBook, styles: Path, cover: Cover) -> None:

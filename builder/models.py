@@ -208,7 +208,7 @@ class Profile:
     subject: str = declared("text")
     author: str = declared("text")
     publisher: str = declared("text")
-    language: str = declared("text")
+    language: str = declared("language_tag")
     identifier: str = declared("text")
     edition: str = declared("text")
     date: PartialDate = declared("partial_date")

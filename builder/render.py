@@ -1,8 +1,8 @@
 """Render: templates in, markup out, for one target format at a time.
 
 Owns the Jinja environment (sandboxed, strict about undefined names, always
-escaping), the template functions the prose may call (`cite`, `fact`), the
-typographic clean-up of rendered text, and the translation of any template
+escaping), the template functions the prose may call (`cite`, `fact`, and `t` for the
+book's own words), typography by language (through `typography`), and the translation of any template
 failure into a `file:line:col` problem. It writes nothing to disk.
 """
 
@@ -15,19 +15,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import smartypants
 from jinja2 import (FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound,
                     TemplateSyntaxError)
 from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import markdown
+from .citations import short_title
 from .confine import Refused, confined
 from .context import CitationError, Note, RenderContext
 from .models import ChapterSpec
 from .problems import ManuscriptError, Problem, display_path
+from .typography import mark_passages, typeset, typeset_attribute
 
 # A <p> start tag without an id: autoescaping guarantees no such text inside an attribute.
 PARAGRAPH = re.compile(r"<p(?=[\s>])(?![^>]*\bid=)")
@@ -86,9 +87,9 @@ COMPILED = CompiledTemplates()
 
 
 @lru_cache(maxsize=512)
-def curly_quotes(html: str) -> str:
-    """smartypants is slow, and a rebuild after an edit feeds it mostly the same chapters."""
-    return smartypants.smartypants(html, smartypants.Attr.q | smartypants.Attr.u)
+def typeset_cached(html: str, language: str) -> str:
+    """A rebuild after an edit feeds the typography mostly the same chapters."""
+    return typeset(html, language)
 
 
 class Renderer:
@@ -107,14 +108,23 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=COMPILED,
         )
-        self.env.filters.update(date=ctx.format_date, years=years, typo=self.typography)
-        self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target)
+        self.env.filters.update(date=ctx.format_date, years=self.years, typo=self.typography,
+                                typo_attribute=lambda text: Markup(typeset_attribute(text, ctx.profile.language)))
+        self.env.globals.update(ctx=ctx, profile=ctx.profile, fact=ctx.fact, target=target, t=ctx.words)
+        self.foreign_titles = foreign_titles(ctx)
 
     def typography(self, html: str) -> Markup:
-        """Curly quotes and apostrophes, for languages whose quotes smartypants knows."""
-        if not self.ctx.profile.language.lower().startswith("en"):
-            return Markup(html)
-        return Markup(curly_quotes(str(html)))
+        """Quotes, apostrophes and spaces as the book's language (and each passage's) wants
+        them; a source's title in another language marked as such first."""
+        language = self.ctx.profile.language
+        return Markup(typeset_cached(mark_passages(str(html), self.foreign_titles, language), language))
+
+    def years(self, entry: Any) -> str:
+        """A year or a range of years, with an en dash; the language's "n.d." when undated."""
+        start, end = getattr(entry, "year", None), getattr(entry, "until", None)
+        if start is None:
+            return str(self.ctx.words("filmography.undated"))
+        return f"{start}–{end}" if end and end != start else str(start)
 
     def chapters(self) -> tuple[RenderedChapter, ...]:
         return tuple(self.chapter(spec, number)
@@ -178,6 +188,18 @@ class Renderer:
         return display_path(path, self.root.parent)
 
 
+def foreign_titles(ctx: RenderContext) -> dict[str, str]:
+    """Escaped title (its short form too, as notes give it, and the container's) ->
+    language, for every source whose CSL `language` is not the book's."""
+    book = ctx.profile.language.lower().split("-")[0]
+    titles: dict[str, str] = {}
+    for source in ctx.manuscript.sources.values():
+        if source.language and source.language.lower().split("-")[0] != book:
+            for title in (source.title, short_title(source.title), *((source.container,) if source.container else ())):
+                titles.setdefault(str(escape(title)), source.language)
+    return titles
+
+
 def template_frame(error: BaseException) -> tuple[Path, int] | None:
     """The innermost traceback frame that is a template file: where the editor must look.
     Jinja rewrites the traceback of any exception raised while rendering so that its
@@ -189,16 +211,47 @@ def template_frame(error: BaseException) -> tuple[Path, int] | None:
     return None
 
 
+XHTML_WRAPPER = '<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+LXML_PLACE = re.compile(r", line \d+, column \d+$")  # lxml's own place, in the wrapped text
+XHTML_HINT = "close every element (<br/>, not <br>) and type characters, not named entities such as &nbsp;"
+
+
+def xhtml_problem(chapter: RenderedChapter, root: Path) -> Problem | None:
+    """Why a chapter's prose is not well-formed XHTML, at the author's line and column, or
+    None when it is. The EPUB is XHTML; an HTML-tolerant print render never asks it of the
+    prose. The rendered text says whether; the template, with its {{ }} and {% %} blanked
+    out, says where (a fault that only the rendered text has is placed at its first line)."""
+    from lxml import etree
+
+    def fault(text: str) -> etree.XMLSyntaxError | None:
+        try:
+            etree.fromstring(f"{XHTML_WRAPPER}{text}</div>".encode("utf-8"))
+        except etree.XMLSyntaxError as error:
+            return error
+        return None
+
+    rendered = fault(str(chapter.body))
+    if rendered is None:
+        return None
+    path = root / "templates" / chapter.spec.template
+    source = path.read_text(encoding="utf-8")
+    located = fault(JINJA_TAG.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), source))
+    error, line, col = rendered, 1, 1
+    if located is not None:
+        error, (line, col) = located, located.position
+        col = max(col - len(XHTML_WRAPPER) if line == 1 else col, 1)
+    lines = source.split("\n")
+    if error.msg.startswith("Entity") and line <= len(lines):
+        col = lines[line - 1].rfind("&", 0, col) + 1 or col  # lxml points past the entity's end
+    near = lines[line - 1].strip()[:60] if line <= len(lines) else ""
+    return Problem(display_path(path, root.parent), line, col, "E001",
+                   f"the EPUB needs well-formed XHTML: {LXML_PLACE.sub('', error.msg)} (near {near!r})", XHTML_HINT)
+
+
 def number_paragraphs(html: str, chapter_id: str) -> str:
     """Give every paragraph an id, the same in both editions: the EPUB's page-list uses
     them to mark where each print page begins."""
     counter = iter(range(1, 1_000_000))
     return PARAGRAPH.sub(lambda m: f'<p id="{chapter_id}-p{next(counter)}"', html)
 
-
-def years(entry: Any) -> str:
-    """A year or a range of years, with an en dash; '—' when undated."""
-    start, end = getattr(entry, "year", None), getattr(entry, "until", None)
-    if start is None:
-        return "n.d."
-    return f"{start}–{end}" if end and end != start else str(start)

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from . import csl
 from .models import (GRADE_MEANINGS, RESULTS, TRIM_SIZES, Account, ChapterSpec, Citation, CslDate,
                      Name, PartialDate, Where)
+from .language import BadTag, checked_tag
 from .problems import Problem
 
 # Characters XML 1.0 forbids or that no reader can show: they would break the EPUB.
@@ -285,6 +286,13 @@ def trim(value: Any, ctx: Context) -> str:
     if got not in TRIM_SIZES:
         raise FieldError(f"{got!r} is not a supported trim size", "use 6x9, a5 or letter")
     return got
+
+
+def language_tag(value: Any, ctx: Context) -> str:
+    try:
+        return checked_tag(text(value, ctx))
+    except BadTag as error:
+        raise FieldError(error.message, error.hint) from None
 
 
 def items(value: Any, ctx: Context, name: str) -> list[tuple[Any, Context]]:

@@ -14,9 +14,11 @@ FIXTURES = TESTS / "fixtures"
 
 @pytest.fixture
 def minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A writable copy of the minimal manuscript; the working folder is its parent."""
+    """A writable copy of the minimal manuscript beside the project's styles; the working
+    folder is their parent, as a project folder is."""
     target = tmp_path / "manuscript"
     shutil.copytree(FIXTURES / "minimal", target)
+    shutil.copytree(PROJECT / "styles", tmp_path / "styles")
     monkeypatch.chdir(tmp_path)
     return target
 

@@ -25,7 +25,6 @@ from .test_load import CASES as LOAD_CASES
 @pytest.fixture
 def project(minimal: Path) -> Path:
     """A project folder (manuscript, styles, output) in tmp, the working folder."""
-    shutil.copytree(PROJECT / "styles", minimal.parent / "styles")
     return minimal.parent
 
 

@@ -279,10 +279,15 @@ def test_table_header_repeats_on_every_page_the_table_crosses(book: Printed) -> 
 
 
 def test_awards_page_counts_wins_nominations_and_honours(book: Printed) -> None:
+    """Only the counts that are not zero: "0 awards won" would be a strange thing to print."""
     counts = book.build.context.award_counts
     text = " ".join(book.text(book.page_of("awards")).split())
-    assert (f"{counts.get('won', 0)} won, {counts.get('nominated', 0)} nominated, "
-            f"{counts.get('honour', 0)} honours") in text
+    named = {"won": ("award won", "awards won"), "nominated": ("nomination", "nominations"),
+             "honour": ("honour", "honours")}
+    stated = [f"{counts[r]} {named[r][counts[r] != 1]}" for r in named if counts.get(r)]
+    listed = stated[0] if len(stated) == 1 else ", ".join(stated[:-1]) + f"{',' if len(stated) > 2 else ''} and {stated[-1]}"
+    assert f"Awards, nominations and honours: {listed}" in text
+    assert (" 0 " not in text.split("Sources")[0]) and ("Wins are shaded" in text) == bool(counts.get("won"))
 
 
 # Fonts
@@ -405,7 +410,7 @@ def test_print_edition_bleeds_around_the_trim_size(print_edition: Printed) -> No
 # Failing builds
 
 def test_a_css_typo_fails_the_build_naming_the_stylesheet_line_and_column(minimal: Path) -> None:
-    styles = shutil.copytree(STYLES, minimal.parent / "styles")
+    styles = shutil.copytree(STYLES, minimal.parent / "styles", dirs_exist_ok=True)
     edit(styles / "print.css", "float: footnote;", "float: footnot;")
     lines = (styles / "print.css").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, start=1) if "float: footnot;" in text)
@@ -418,7 +423,7 @@ def test_a_css_typo_fails_the_build_naming_the_stylesheet_line_and_column(minima
 
 
 def test_a_typo_in_the_print_shop_sheet_names_that_sheet(minimal: Path) -> None:
-    styles = shutil.copytree(STYLES, minimal.parent / "styles")
+    styles = shutil.copytree(STYLES, minimal.parent / "styles", dirs_exist_ok=True)
     edit(styles / "print-shop.css", "marks: crop;", "marks: crops;")
     with pytest.raises(ManuscriptError) as failure:
         build_pdf(minimal, styles, edition="print")
