@@ -90,7 +90,7 @@ WORDS = {
 
 def words_for(language: str) -> Words:
     """The citation words of `language` (a tag like en-US); English for any other language."""
-    return WORDS.get(language.split("-")[0].lower(), WORDS["en"])
+    return WORDS.get(language.replace("_", "-").split("-")[0].lower(), WORDS["en"])
 
 
 # --- title case ------------------------------------------------------------------

@@ -195,7 +195,8 @@ def foreign_titles(ctx: RenderContext) -> dict[str, str]:
     titles: dict[str, str] = {}
     for source in ctx.manuscript.sources.values():
         if source.language and source.language.lower().split("-")[0] != book:
-            for title in (source.title, short_title(source.title), *((source.container,) if source.container else ())):
+            named = (source.title, source.title and short_title(source.title), source.get("container-title"))
+            for title in filter(None, named):
                 titles.setdefault(str(escape(title)), source.language)
     return titles
 

@@ -536,5 +536,5 @@ CONVERTERS: dict[str, Callable[[Any, Context], Any]] = {
     "url": url, "grade": grade, "result": result, "csl_type": csl_type, "trim": trim,
     "text_list": text_list, "id_list": id_list, "names": names, "values_map": values_map,
     "citations": citations, "accounts": accounts, "chapters": chapters, "flag": flag,
-    "source_id": text,
+    "source_id": text, "language_tag": language_tag,
 }
