@@ -11,7 +11,8 @@ compares the two byte for byte). That is what lets the parts be laid out at the
 same time. Without the internals, a part is laid out begun at its own page.
 
 Owns also what a compositor would fix by hand: a note WeasyPrint pushed off
-its call's page sends the paragraph that pushed it to the next page.
+its call's page sends the paragraph that pushed it to the next page; and the
+make-up's mends (see `makeup`) are tried on every layout of a chapter.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Callable
 
 from weasyprint import CSS, Document, Page
 
+from . import lines, makeup
 from . import weasyprint_internals as internals
 
 # Every part is laid out as if it began the book; its folios are moved afterwards.
@@ -64,15 +66,23 @@ def lay_out(html: str, sheets: list[CSS], render: Callable[[str, list[CSS]], Doc
             ends_on_verso: bool, start: int = LAID_OUT_AT) -> Part:
     """The part's document, begun at page `start`, with every note on its call's page."""
     sheets = [*sheets, first_page(start)]
-    breaks: set[str] = set()
-    document = render(html, sheets)
-    for _ in range(MAX_RELAYOUTS):
-        more = _paragraphs_to_push(document) - breaks
-        if not more:
-            break
-        breaks |= more
-        document = render(_with_page_breaks(html, breaks), sheets)
-    return Part(document, ends_on_verso, start)
+
+    def with_notes_on_their_pages(html: str) -> Document:
+        breaks: set[str] = set()
+        document = render(html, sheets)
+        for _ in range(MAX_RELAYOUTS):
+            more = _paragraphs_to_push(document) - breaks
+            if not more:
+                break
+            breaks |= more
+            document = render(_with_page_breaks(html, breaks), sheets)
+        return document
+
+    def read(document: Document) -> list[lines.PageLines]:
+        read = lines.read(document)
+        return read[:-1] if ends_on_verso else read
+
+    return Part(makeup.compose(html, with_notes_on_their_pages, read), ends_on_verso, start)
 
 
 def anchor_pages(pages: list[Page]) -> dict[str, int]:
