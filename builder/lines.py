@@ -85,7 +85,7 @@ def read(document: Document) -> list[PageLines]:
     """The pages' lines of running text."""
     reader = PdfReader(io.BytesIO(_proofs(document)))
     runs = [_runs(page) for page in reader.pages]
-    body_size = _body_size(runs)
+    body_size = _body_size(runs, [page.anchors for page in document.pages])
     pages = [_lines(page_runs, body_size) for page_runs in runs]
     longest = max((len(text) for page in pages for _, text in page), default=1)
     pitch = _pitch(pages)
@@ -96,7 +96,7 @@ def read(document: Document) -> list[PageLines]:
         lines = []
         for baseline, text in page_runs:
             if notes and baseline > min(notes):
-                continue  # a note's own line in the text's size: none, but a guard
+                continue  # a note's own line: the text's size may be the notes' in a short part
             owner = next((anchor for top, anchor in reversed(paragraphs) if top <= baseline), owner)
             lines.append(Line(owner, text, len(text) / longest))
         white = (min(notes) - page_runs[-1][0]) / pitch if notes and page_runs else 0.0
@@ -118,12 +118,15 @@ def _runs(page) -> list[_Run]:
     return found
 
 
-def _body_size(pages: list[list[_Run]]) -> float:
-    """The size most of the part's text is set in."""
-    sizes = Counter()
-    for runs in pages:
+def _body_size(pages: list[list[_Run]], anchors: list[dict]) -> float:
+    """The size the part's paragraphs are set in: most of the text inside their boxes
+    (a short part's notes may outweigh its text)."""
+    sizes: Counter = Counter()
+    for runs, page_anchors in zip(pages, anchors):
+        boxes = [box for anchor, box in page_anchors.items() if PARAGRAPH.search(anchor)]
         for run in runs:
-            sizes[run.size] += len(run.text)
+            if any(left <= run.x <= right and top <= run.baseline <= bottom for left, top, right, bottom in boxes):
+                sizes[run.size] += len(run.text)
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 

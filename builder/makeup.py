@@ -56,7 +56,7 @@ class Mends:
 
     whole: frozenset[tuple[str, str, int]] = frozenset()
     spacing: tuple[tuple[str, int], ...] = ()
-    fuller: frozenset[str] = frozenset()
+    fuller: tuple[tuple[str, int], ...] = ()  # (paragraph id, lines it leaves the next page)
 
     def __bool__(self) -> bool:
         return bool(self.whole or self.spacing or self.fuller)
@@ -138,9 +138,9 @@ def _proposals(reading: _Reading, faults: Faults, mends: Mends) -> Iterator[Mend
         # drive more lines out onto the last page; failing that, keep them for it.
         yield mends.spaced(_by_last_line(reading, 2 * short, shortest=True), -1)
         yield mends.spaced(_by_last_line(reading, 2 * (LEAST_LAST_LINES - short), shortest=False), 1)
-        final = reading.pages[-1].lines[-1].owner
-        if PARAGRAPH.search(final):
-            yield replace(mends, fuller=mends.fuller | {final})
+        kept = _kept_for_last_page(reading, LEAST_LAST_LINES - short)
+        if kept:
+            yield replace(mends, fuller=tuple(sorted((dict(mends.fuller) | dict([kept])).items())))
     for index, short in faults.short_pages:
         # The line that left the page took its note along, and the lines before it cannot
         # fill the page. Set looser, the paragraph running over the page's foot (then a few
@@ -152,6 +152,19 @@ def _proposals(reading: _Reading, faults: Faults, mends: Mends) -> Iterator[Mend
         above = _by_last_line(reading, 2 * whole_lines, shortest=False, pages={index})
         yield mends.spaced(running_over, 1)
         yield mends.spaced(running_over | above, 1)
+
+
+def _kept_for_last_page(reading: _Reading, more: int) -> tuple[str, int] | None:
+    """The paragraph that, keeping `more` more of its lines for the next page (its widows),
+    gives the last page enough: the one that runs onto that page, or else the one before it."""
+    last = len(reading.pages) - 1
+    first = reading.pages[last].lines[0].owner
+    spanning = reading.paragraphs.get(first)
+    if spanning and PARAGRAPH.search(first) and last - 1 in spanning.pages:
+        on_last = sum(1 for line in reading.pages[last].lines if line.owner == first)
+        return first, on_last + more
+    before = [line.owner for line in reading.pages[last - 1].lines if PARAGRAPH.search(line.owner)]
+    return (before[-1], more) if before and more >= 2 else None
 
 
 def _by_last_line(reading: _Reading, count: int, shortest: bool, pages: set[int] | None = None) -> frozenset[str]:
@@ -254,7 +267,7 @@ def mended(html: str, mends: Mends) -> str:
     rules = ".unbroken { white-space: nowrap; hyphens: manual; }"
     rules += "".join(f'[id="{owner}"] {{ word-spacing: {steps * SPACING_STEP:g}em; }}'
                      for owner, steps in mends.spacing)
-    rules += "".join(f'[id="{owner}"] {{ widows: {LEAST_LAST_LINES}; }}' for owner in sorted(mends.fuller))
+    rules += "".join(f'[id="{owner}"] {{ widows: {widows}; }}' for owner, widows in mends.fuller)
     style = lxml_html.Element("style")
     style.text = rules
     tree.find("head").append(style)

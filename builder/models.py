@@ -216,6 +216,9 @@ class Profile:
     description: str = declared("text")
     keywords: tuple[str, ...] = declared("text_list", default=())
     trim: str = declared("trim", default="6x9")
+    # The pages one folded sheet of the press gives: the book is filled out with blank
+    # leaves at its end to a multiple of it (and to an even count whatever it is).
+    signature: int = declared("signature", default=4)
     chapters: tuple[ChapterSpec, ...] = declared("chapters")
     where: Where
 

@@ -288,6 +288,13 @@ def trim(value: Any, ctx: Context) -> str:
     return got
 
 
+def signature(value: Any, ctx: Context) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise FieldError(f"{value!r} is not a number of pages a signature folds to",
+                         "write a whole number from 1 to 64: 4, 8, 16 or 32 as the printer folds its sheets")
+    return value
+
+
 def language_tag(value: Any, ctx: Context) -> str:
     try:
         return checked_tag(text(value, ctx))
@@ -536,5 +543,5 @@ CONVERTERS: dict[str, Callable[[Any, Context], Any]] = {
     "url": url, "grade": grade, "result": result, "csl_type": csl_type, "trim": trim,
     "text_list": text_list, "id_list": id_list, "names": names, "values_map": values_map,
     "citations": citations, "accounts": accounts, "chapters": chapters, "flag": flag,
-    "source_id": text, "language_tag": language_tag,
+    "source_id": text, "language_tag": language_tag, "signature": signature,
 }

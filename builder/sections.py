@@ -19,6 +19,7 @@ chapter, unless it moves the chapters after it.
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 import os
 import re
@@ -44,6 +45,8 @@ PART_CLASSES = frozenset({"chapter", "appendix", "back"})
 # Closes every part but the last: it starts on a recto, so the part's own last page is
 # followed by a blank verso exactly when the next part would need one. Its page is dropped.
 SENTINEL = '<div class="part-end" style="break-before: right"></div>'
+# A blank leaf that fills the last signature: a page of its own, with no head or folio.
+FILLER = '<div class="signature-fill"></div>'
 # Laying out the front matter with the final numbers could, in theory, change its length.
 MAX_FRONT_PASSES = 3
 # A link to a place in the book, as lxml writes it.
@@ -62,6 +65,7 @@ class Book:
     front: str
     parts: tuple[str, ...]
     stylesheets: tuple[str, ...]  # URLs of the linked stylesheets, parsed once per cache
+    signature: int = 1  # the pages one folded sheet gives: the book is made up to a multiple
 
     def html(self, body: str, ends_on_verso: bool) -> str:
         return self.opening + body + (SENTINEL if ends_on_verso else "") + self.closing
@@ -86,7 +90,8 @@ def cut(html: str) -> Book:
     shell = lxml_html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
     opening, closing = shell.split("</body>")
     return Book(opening, "</body>" + closing, "".join(groups[0]),
-                tuple("".join(g) for g in groups[1:]), tuple(link.get("href") for link in sheets))
+                tuple("".join(g) for g in groups[1:]), tuple(link.get("href") for link in sheets),
+                int(body.get("data-signature") or 1))
 
 
 def with_page_numbers(front: str, pages: dict[str, int]) -> str:
@@ -331,6 +336,11 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
     With WeasyPrint's internals (see `weasyprint_internals`) the parts are laid out at
     once, on every core; without them, or should they fail, in one pass in book order,
     each begun at its own page, with the public API alone: the same book."""
+    return _signature_filled(_laid_out(book, cache, render, progress, pages), book, cache, render)
+
+
+def _laid_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], Document],
+              progress: Callable[[str], None], pages: bool) -> LaidOut:
     if internals.PROBLEM is None:
         try:
             try:
@@ -343,6 +353,19 @@ def lay_out(book: Book, cache: LayoutCache, render: Callable[[str, list[CSS]], D
             cache.reset()
     progress(f"laying the book out with WeasyPrint's public API only ({internals.PROBLEM}): slower, the same book")
     return _in_order(book, cache, render, progress)
+
+
+def _signature_filled(laid: LaidOut, book: Book, cache: LayoutCache,
+                      render: Callable[[str, list[CSS]], Document]) -> LaidOut:
+    """The book made up to whole signatures: blank leaves at its end, so that its page count
+    is even (its last page a verso) and a multiple of the pages a signature folds to."""
+    fill = -laid.page_count % math.lcm(2, book.signature)
+    if not fill:
+        return laid
+    if laid.document is None:
+        return LaidOut(None, laid.page_count + fill, laid.anchor_pages)
+    leaves = render(book.opening + FILLER * fill + book.closing, cache.sheets).pages
+    return LaidOut(laid.document.copy([*laid.document.pages, *leaves]), laid.page_count + fill, laid.anchor_pages)
 
 
 class _Misplaced(Exception):
