@@ -21,6 +21,7 @@ from typing import Callable, Mapping
 from babel.dates import format_date, format_skeleton
 from markupsafe import Markup, escape
 
+from .language import babel_locale
 from .models import CslDate, Name, PartialDate, Source
 
 # --- a language's citation words -------------------------------------------------
@@ -833,8 +834,8 @@ class DateFormatter:
     """Dates in the manuscript's language: a day, a month or a year as the source knows it."""
 
     def __init__(self, language: str):
-        self.language = language
-        self.locale = language.replace("-", "_")
+        self.language = language  # the BCP 47 tag; Babel's nearest locale for the dates
+        self.locale = babel_locale(language) or "en"
 
     def __call__(self, date: PartialDate) -> str:
         if date.day:

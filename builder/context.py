@@ -17,7 +17,6 @@ from typing import Mapping
 from markupsafe import Markup, escape
 
 from .citations import DateFormatter, Formatter, merge_locators
-from .language import babel_locale
 from .models import Award, Citable, Citation, Conflict, FilmEntry, Manuscript, PartialDate, Source
 from .problems import ManuscriptError
 from .words import Words, WordsError
@@ -175,7 +174,7 @@ def _film_order(entry: FilmEntry) -> tuple:
 
 
 def build_context(m: Manuscript, environ: Mapping[str, str] = os.environ) -> RenderContext:
-    formatter = Formatter(m.sources, DateFormatter(babel_locale(m.profile.language) or "en"))
+    formatter = Formatter(m.sources, DateFormatter(m.profile.language))
     entries = {s.id: formatter.bibliography_entry(s) for s in m.sources.values()}
     ordered = sorted(m.sources.values(), key=lambda s: formatter.sort_key(s, entries[s.id]))
     bibliography = tuple(BibliographyEntry(i, s, entries[s.id]) for i, s in enumerate(ordered, start=1))

@@ -109,7 +109,8 @@ def make_epub(ctx: RenderContext, layout: Layout, styles: Path) -> bytes:
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(entry.href, _ncx_label(entry), f"toc-{n}") for n, entry in enumerate(toc, start=1)]
     spine = [d.file_name for d in documents]
-    return _package(book, ctx.build_date, lambda entries: _finish(entries, ctx.profile.language, spine, pages))
+    return _package(book, ctx.build_date, lambda entries: _finish(entries, ctx.profile.language, spine, pages,
+                                                                   ctx.words.text("epub.page-list")))
 
 
 class _Xhtml(epub.EpubItem):
@@ -238,16 +239,18 @@ def _package(book: epub.EpubBook, when: dt.datetime,
     return _reproducible_zip(entries, when)
 
 
-def _finish(entries: dict[str, bytes], language: str, spine: list[str], pages: list[PageTarget]) -> None:
+def _finish(entries: dict[str, bytes], language: str, spine: list[str], pages: list[PageTarget],
+            pages_label: str) -> None:
     """What ebooklib 0.20 leaves out: the package's language (Ace's `epub-lang`), and in
     the NCX its language, depth, page counts and a page-list, for EPUB 2 reading systems."""
     opf = etree.fromstring(entries[OPF_ENTRY])
     opf.set(XML_LANG, language)
     entries[OPF_ENTRY] = etree.tostring(opf, encoding="utf-8", xml_declaration=True)
-    entries[NCX_ENTRY] = _ncx_with_pages(etree.fromstring(entries[NCX_ENTRY]), language, spine, pages)
+    entries[NCX_ENTRY] = _ncx_with_pages(etree.fromstring(entries[NCX_ENTRY]), language, spine, pages, pages_label)
 
 
-def _ncx_with_pages(ncx: etree._Element, language: str, spine: list[str], pages: list[PageTarget]) -> bytes:
+def _ncx_with_pages(ncx: etree._Element, language: str, spine: list[str], pages: list[PageTarget],
+                    pages_label: str) -> bytes:
     """The NCX with a pageList of the print pages. playOrder runs through navigation
     points and page targets together, in reading order: a document's own entry first,
     then the pages marked in it."""
@@ -263,7 +266,7 @@ def _ncx_with_pages(ncx: etree._Element, language: str, spine: list[str], pages:
         by_file.setdefault(point.find("n:content", ns).get("src").split("#")[0], []).append(point)
     page_list = etree.SubElement(ncx, f"{{{NCX_NS}}}pageList")
     label = etree.SubElement(etree.SubElement(page_list, f"{{{NCX_NS}}}navLabel"), f"{{{NCX_NS}}}text")
-    label.text = "Pages"
+    label.text = pages_label
     for target in pages:
         page = etree.SubElement(page_list, f"{{{NCX_NS}}}pageTarget",
                                 {"id": f"page-target-{target.page}", "type": "normal", "value": str(target.page)})

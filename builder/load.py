@@ -113,7 +113,7 @@ def _load_sources(root: Path, project: Path, problems: list[Problem]) -> list[So
     present = [root / name for name in SOURCE_FILES if (root / name).exists() or (root / name).is_symlink()]
     if len(present) > 1:
         shown = display_path(present[1], project)
-        problems.append(Problem(shown, 1, 1, "M003", f"both {SOURCE_FILES[0]} and {SOURCE_FILES[1]} are present",
+        problems.append(Problem(shown, 1, 1, "M006", f"both {SOURCE_FILES[0]} and {SOURCE_FILES[1]} are present",
                                 "keep one of them: the builder reads the sources from either"))
         return []
     if not present:

@@ -103,7 +103,7 @@ def _piece(env: Environment, match: re.Match, values: dict[str, Any]) -> str:
         ids = tuple(part.strip().lstrip("@") for part in body.split(";"))
         return str(values["cite"](*ids))
     if match["statement"] is not None:
-        raise _Refused("T006", "a Markdown chapter takes {{ }} expressions, not {% %} statements",
+        raise _Refused("T008", "a Markdown chapter takes {{ }} expressions, not {% %} statements",
                        "compute the value in an expression, or write the chapter as an HTML template")
     value = env.compile_expression(match["expression"], undefined_to_none=False)(**values)
     return str(value) if isinstance(value, Markup) else str(escape(str(value)))

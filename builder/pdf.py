@@ -24,7 +24,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from . import sections, tagging, tagmarks
+from . import sections, tagging
 from .confine import Refused, confined, readable
 from .frozen import frozen
 from .problems import ManuscriptError, Problem, display_path
@@ -188,7 +188,7 @@ def write(book: LaidOutBook) -> Layout:
     character no font has, so this too can end in problems."""
     # Drawing makes millions of short-lived objects; the collections they set off need not
     # rescan the laid-out book each time.
-    with frozen(), _reported(book.places), tagmarks.marked():
+    with frozen(), _reported(book.places):
         pdf = tagging.fix(book.document.write_pdf(**book.options))
     if book.options.get("pdf_variant", "").startswith("pdf/x-"):
         from . import printfile  # pikepdf is loaded for a press's file only

@@ -497,14 +497,12 @@ def _edtf(value: str) -> CslDate:
 
 
 def language(value: Any, ctx: Context) -> str:
-    """A language tag (`en`, `fr-CA`), or a language's English name as Zotero users type it."""
+    """A source's language: a BCP 47 tag (`en`, `fr-CA`), or a language's English name as
+    Zotero users type it ("English")."""
     got = text(value, ctx)
     if LANGUAGE_TAG.match(got) and got.split("-")[0].lower() in _language_names().values():
         return got
-    code = _language_names().get(got.lower())
-    if code:
-        return code
-    raise FieldError(f"{got!r} is not a language", "write a language tag such as en, en-GB, fr or de")
+    return _language_names().get(got.lower()) or language_tag(got, ctx)
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ document: every page of a section, a paragraph or a table is an element of its o
 a heading with a block inside is a heading in a heading, notes are spans at each
 page's foot, the contents are `NonStruct`, leaders and ornaments are text, header
 cells have no scope and links are described by their target's id. `fix` rebuilds
-the tree of the written PDF with pikepdf, from what `tagmarks` noted of each element:
+the tree of the written PDF with pikepdf, from what `weasyprint_internals` marked of each element as WeasyPrint wrote it:
 
 - one element per HTML element: page fragments joined, anonymous boxes folded in,
   a table's header row repeated on later pages made an artifact (PDF/UA-1 7.1,
@@ -37,7 +37,7 @@ from typing import Collection
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from .tagmarks import MARK
+from .weasyprint_internals import MARK
 
 MARK_KEY = f"/{MARK}"
 HEADINGS = {f"H{n}" for n in range(1, 7)}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import inspect
 import io
+import json
 import os
 import pickle
 import re
@@ -49,6 +50,7 @@ try:
     from weasyprint.layout.background import layout_backgrounds
     from weasyprint.layout.page import make_margin_boxes
     from weasyprint.pdf import fonts as pdf_fonts
+    from weasyprint.pdf import tags as pdf_tags
 except ImportError as missing:
     NOT_IMPORTED: str | None = f"WeasyPrint {weasyprint.__version__} has no {missing.name}"
     SVGImage = LayoutContext = object  # only named in annotations and type tests then
@@ -111,6 +113,9 @@ def _check() -> str | None:
         ("flex items' lambda", _not_floated_lambda_named(), True),
         ("Font.subset", _parameters(pdf_fonts.Font.subset), ["self", "to_unicode", "hinting"]),
         ("Font's program", {"file_content", "index", "missing"} <= set(pdf_fonts.Font.__init__.__code__.co_names), True),
+        ("the tag builder", _parameters(pdf_tags._build_box_tree),
+         ["box", "parent", "pdf", "page_number", "nums", "annotations", "tags"]),
+        ("boxes the tag marks name", all(hasattr(weasy_boxes, name) for name in ("PageBox", "TextBox", "FootnoteAreaBox")), True),
         ("pydyf PDF.page_references", isinstance(getattr(pydyf.PDF, "page_references", None), property), True),
     ]
     for what, found, wanted in expected:
@@ -311,6 +316,59 @@ def _page_references_listed_once(listing: property) -> property:
     return property(page_references)
 
 
+# -- What each structure element was made from ------------------------------------------------
+# Public behaviour it stands in for: none. WeasyPrint 70 builds the tagged PDF's structure
+# tree page by page, in `pdf/tags.py`'s `_build_box_tree`: an element split over two pages
+# becomes two structure elements, an anonymous box a third, and none says which HTML element
+# it stands for. Wrapped (once, at import), every structure element it makes carries a
+# `/PBMark` entry, a JSON object that `tagging.fix` reads from the written PDF and removes:
+#   n: a number shared by every fragment and anonymous box of one HTML element (its
+#      pseudo-elements have the element's number and their own `tag`);
+#   tag: the box's element tag, `a::after` for a pseudo-element;
+#   id, class, href, scope, aria-label: those attributes of the element;
+#   text: a link's text, or the text a pseudo-element generates;
+#   leader: a `leader()` box; footnote-area: the area at the page's foot.
+# Without the internals, `tagging.fix` works from WeasyPrint's own tags alone: a valid tree
+# without the joins, notes and contents that need the marks.
+
+MARK = "PBMark"
+MARKED_ATTRIBUTES = ("id", "class", "href", "scope", "aria-label")
+
+
+def _marking(build_box_tree: Callable) -> Callable:
+    numbers: dict[int, tuple[int, object]] = {}  # id(element) -> (number, element kept alive)
+
+    def number(element) -> int | None:
+        if element is None:
+            return None
+        return numbers.setdefault(id(element), (len(numbers), element))[0]
+
+    @wraps(build_box_tree)
+    def build(box, parent, pdf, page_number, *rest):
+        if isinstance(box, weasy_boxes.PageBox) and page_number == 0:
+            numbers.clear()  # a new document's first page: its elements are numbered afresh
+        for made in build_box_tree(box, parent, pdf, page_number, *rest):
+            if MARK not in made:  # the outermost call for this box: the element is the box's own
+                made[MARK] = pydyf.String(json.dumps(_described(box, number(box.element)), separators=(",", ":")))
+            yield made
+    return build
+
+
+def _described(box, number: int | None) -> dict:
+    mark: dict = {"n": number, "tag": box.element_tag if box.element is not None else None}
+    if box.element is not None:
+        mark.update((name, box.element.get(name)) for name in MARKED_ATTRIBUTES if box.element.get(name))
+        if box.element_tag == "a":
+            mark["text"] = "".join(box.element.itertext())
+    if "::" in (mark["tag"] or ""):
+        mark["text"] = "".join(child.text for child in box.descendants() if isinstance(child, weasy_boxes.TextBox))
+    if box.is_leader:
+        mark["leader"] = True
+    if isinstance(box, weasy_boxes.FootnoteAreaBox):
+        mark["footnote-area"] = True
+    return mark
+
+
 def _install() -> None:
     Document._build_layout_context = _keep_layout_context(Document.__dict__["_build_layout_context"])
     fallback = pdf_fonts.Font.subset
@@ -321,6 +379,7 @@ def _install() -> None:
 
     pdf_fonts.Font.subset = subset
     pydyf.PDF.page_references = _page_references_listed_once(pydyf.PDF.page_references)
+    pdf_tags._build_box_tree = _marking(pdf_tags._build_box_tree)
 
 
 PROBLEM: str | None = _check()

@@ -270,8 +270,8 @@ SOURCE_CASES = {
                  "or `literal` (hint: write `- {family: Hale, given: Mike}`, or `- {literal: Reuters}` for an "
                  "institution)"),
     "bad-language": ("    language: Klingonese\n",
-                     "manuscript/sources.yaml:7:15: S004 'language' in this source: 'Klingonese' is not a language "
-                     "(hint: write a language tag such as en, en-GB, fr or de)"),
+                     "manuscript/sources.yaml:7:15: S004 'language' in this source: 'Klingonese' is not a BCP 47 language tag "
+                     "(hint: write 'tlh')"),
 }
 
 
@@ -360,7 +360,7 @@ JSON_CASES = {
                       "manuscript/sources.json:8:3: S002 unknown field 'grad-reason' in this source "
                       "(hint: did you mean 'grade-reason'? Otherwise remove it (see the README for the keys a "
                       "record takes))"),
-    "both-files": (None, "manuscript/sources.json:1:1: M003 both sources.yaml and sources.json are present "
+    "both-files": (None, "manuscript/sources.json:1:1: M006 both sources.yaml and sources.json are present "
                          "(hint: keep one of them: the builder reads the sources from either)"),
 }
 

@@ -105,7 +105,7 @@ CASES = {
                             "manuscript/templates/chapters/work.md:3:9: T001 template syntax error: {{ is not "
                             "closed (hint: close it with }}, %} or #}, or write {{ '{{' }} for the characters)"),
     "statement": ("{% if true %}Yes{% endif %}\n",
-                  "manuscript/templates/chapters/work.md:1:1: T006 a Markdown chapter takes {{ }} expressions, "
+                  "manuscript/templates/chapters/work.md:1:1: T008 a Markdown chapter takes {{ }} expressions, "
                   "not {% %} statements (hint: compute the value in an expression, or write the chapter as an "
                   "HTML template)"),
     "locator in citation": ("Won.[@prize-2001, p. 3]\n",
