@@ -41,6 +41,15 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
     return produce(Project(PROJECT / "manuscript", PROJECT / "styles", out))
 
 
+@pytest.fixture(scope="session")
+def french_build(tmp_path_factory: pytest.TempPathFactory):
+    """The French test manuscript (A5, three chapters) built once (both formats): `Artifacts`."""
+    from builder.build import Project, produce
+
+    out = tmp_path_factory.mktemp("french-out")
+    return produce(Project(FIXTURES / "french", PROJECT / "styles", out))
+
+
 class Printing:
     """The print edition's parts and the means to lay them out, as `pdf.lay_out` has them."""
 

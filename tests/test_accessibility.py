@@ -39,7 +39,8 @@ from .conftest import FIXTURES, PROJECT
 # Each manuscript the accessibility tests build; the French test manuscript joins this list.
 MANUSCRIPTS = [FIXTURES / "minimal", PROJECT / "manuscript", FIXTURES / "french"]
 # Builds the session has anyway (conftest): not made twice.
-SHARED_BUILDS = {FIXTURES / "minimal": "fixture_build", PROJECT / "manuscript": "real_build"}
+SHARED_BUILDS = {FIXTURES / "minimal": "fixture_build", PROJECT / "manuscript": "real_build",
+                 FIXTURES / "french": "french_build"}
 TOOLS = PROJECT / "tests" / "node_modules" / ".bin"
 SETUP = "run tests/setup-and-run, which installs it"
 # ISO 32000-1 14.8.4: the standard structure types (Matterhorn 02-001: no role map needed).
@@ -192,6 +193,12 @@ class Tagged:
                 for a in page.obj.get("/Annots", []) if a.Subtype == "/Link"]
 
 
+def _shipped(build: Artifacts) -> bool:
+    """Whether the build is of the shipped manuscript, which is long enough to split a
+    paragraph and the awards table over pages (the test manuscripts are too short to)."""
+    return build.context.manuscript.root.resolve() == (PROJECT / "manuscript").resolve()
+
+
 def build_of(request: pytest.FixtureRequest, manuscript: Path, tmp_path_factory, **options) -> Artifacts:
     if not options and manuscript in SHARED_BUILDS:
         return request.getfixturevalue(SHARED_BUILDS[manuscript])
@@ -331,7 +338,7 @@ def test_each_html_element_is_one_structure_element_whatever_the_pages_it_crosse
     assert count["TH"] == html(".//th")
     assert count["LI"] + count["TOCI"] == html(".//li")
     split = [e for e in tagged.of("P") if len({k[0] for n in e.walk() for k in n.kids if isinstance(k, tuple)}) > 1]
-    assert split or tagged.build.layout.page_count < 20, "the shipped book has paragraphs over two pages"
+    assert split or not _shipped(tagged.build), "the shipped book has paragraphs over two pages"
 
 
 # Notes
@@ -453,7 +460,7 @@ def test_a_header_row_repeated_on_a_later_page_is_an_artifact(tagged: Tagged) ->
             artifacts = tagged.artifact_text(page)
             assert all(label in artifacts for label in head), f"page {page}: header row not an artifact"
     pages_crossed = [len({k[0] for e in t.walk() for k in e.kids if isinstance(k, tuple)}) for t in tagged.of("Table")]
-    assert max(pages_crossed) > 1 or tagged.build.layout.page_count < 20, "the shipped awards table crosses pages"
+    assert max(pages_crossed) > 1 or not _shipped(tagged.build), "the shipped awards table crosses pages"
 
 
 # Contents, leaders, ornaments

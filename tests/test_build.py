@@ -471,9 +471,10 @@ def test_the_command_in_a_fresh_process_reports_a_yaml_error(project: Path) -> N
 def test_the_epub_alone_draws_no_pdf_and_is_the_epub_of_a_full_build(project: Path, capsys, monkeypatch,
                                                                      fixture_build) -> None:
     def drawn(*arguments, **options):
-        raise AssertionError("the PDF was drawn for an EPUB-only build")
+        raise AssertionError("the book's PDF was drawn for an EPUB-only build")
 
-    monkeypatch.setattr("weasyprint.Document.write_pdf", drawn)
+    # The make-up reads each chapter's own proofs; the book's PDF is what must not be drawn.
+    monkeypatch.setattr("builder.pdf.write", drawn)
     code, err, _ = run(capsys, "build", "--epub")
     assert (code, err) == (0, [])
     assert sorted(p.name for p in (project / "output").iterdir() if not p.name.startswith(".")) == ["ada-example.epub"]

@@ -34,8 +34,11 @@ def page_texts(pdf: bytes) -> list[str]:
 def test_the_parts_print_as_the_single_document_does(fixture_build: Artifacts) -> None:
     # The single HTML, as the bare `weasyprint` command would render it: same pages, same
     # folios and running heads, same contents numbers (there from target-counter()).
-    single = HTML(string=fixture_build.html, base_url=str(FIXTURES / "minimal") + "/").write_pdf()
-    assert page_texts(fixture_build.layout.pdf) == page_texts(single)
+    single = page_texts(HTML(string=fixture_build.html, base_url=str(FIXTURES / "minimal") + "/").write_pdf())
+    built = page_texts(fixture_build.layout.pdf)
+    # and then the blank leaves that make the book up to whole signatures (see `sections`)
+    assert built[:len(single)] == single
+    assert set(built[len(single):]) <= {""} and len(built) % 4 == 0 and len(built) - len(single) < 4
 
 
 def outline(reader: PdfReader, items=None) -> list:

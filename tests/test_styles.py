@@ -30,7 +30,7 @@ from .conftest import PROJECT
 TOOL_TIMEOUT = 120  # s
 XHTML = "{http://www.w3.org/1999/xhtml}"
 TABLES = ("filmography", "awards")
-EDGE = 0.3  # pt: what two edges that should meet may differ by
+EDGE = 0.5  # pt: what two edges that should meet may differ by (a justified line ends on its last glyph's ink)
 DPI = 144
 
 
