@@ -134,7 +134,7 @@ def watch_edit(root: Path, runs: int) -> list[float]:
     try:
         while "watching" not in process.stdout.readline():
             pass
-        outputs = sorted((root / "output").glob("*.*"))
+        outputs = sorted(p for p in (root / "output").iterdir() if p.is_file() and not p.name.startswith("."))
         times = []
         for _ in range(runs):
             before = {p: p.stat().st_mtime_ns for p in outputs}
