@@ -123,6 +123,8 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     from .render import Renderer
 
     manuscript = load_checked(project.manuscript)
+    if "epub" in formats:
+        _epub_stylesheet_checked(project.styles)
     ctx = build_context(manuscript)
     slug = manuscript.profile.slug
     stages.done(f"checked {len(manuscript.citable())} facts and entries from {len(manuscript.sources)} sources")
@@ -159,6 +161,16 @@ def produce(project: Project, formats: tuple[str, ...] = FORMATS, edition: str =
     if "pdf" in formats:
         files = {project.output / f"{slug}.pdf": layout.pdf, **files}
     return Artifacts(ctx, chapters, html, placed, layout, files)
+
+
+def _epub_stylesheet_checked(styles: Path) -> None:
+    """The EPUB's stylesheet goes into the book as it is, and no layout reads it: a typo in it
+    would ship silently, so it is parsed here as `check` parses it."""
+    from .check import epub_stylesheet_problems
+
+    problems = epub_stylesheet_problems(styles)
+    if problems:
+        raise ManuscriptError(problems)
 
 
 def _load_weasyprint_while_parsing(folder: Path) -> None:

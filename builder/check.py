@@ -128,6 +128,12 @@ def check_styles(styles: Path) -> list[Problem]:
     return problems
 
 
+def epub_stylesheet_problems(styles: Path) -> list[Problem]:
+    """What WeasyPrint finds wrong in the EPUB's stylesheet, if there is one."""
+    path = styles / "epub.css"
+    return _stylesheet_problems(path, styles, epub=True) if path.is_file() else []
+
+
 def _stylesheet_problems(path: Path, styles: Path, epub: bool) -> list[Problem]:
     """WeasyPrint's complaints about one stylesheet. WeasyPrint reads no media query and drops
     a whole @media block unread; reading systems do read them, so the EPUB stylesheet is

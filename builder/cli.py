@@ -53,8 +53,11 @@ def run() -> NoReturn:
     """The `builder` command: `main`, then leave without tearing down, one object at a
     time, all the build made (the laid-out pages): that took half a second."""
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `builder check | head -1`: the reader has all it wanted
+        pass
     os._exit(code)
 
 
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("builder: interrupted; existing outputs were left as they were", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of the output went away (`builder check | head -1`)
+        return 0
     except Exception as error:  # the last line of defence: one line, never a traceback
         if args.debug:
             traceback.print_exc()

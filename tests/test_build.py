@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -531,3 +532,12 @@ def test_a_new_process_after_an_edit_builds_what_a_fresh_build_does(project: Pat
     kept = built()
     shutil.rmtree(project / "output")
     assert built() == kept
+
+
+def test_a_typo_in_the_epub_stylesheet_stops_the_build(project: Path, capsys) -> None:
+    """No layout reads the EPUB's stylesheet: without this check its typo would ship."""
+    good_build(capsys)
+    edit(project / "styles" / "epub.css", "a { color: inherit; }", "a { colour: inherit; }")
+    err = refused_build(capsys, project)
+    assert re.fullmatch(r"styles/epub\.css:\d+:\d+: P001 WeasyPrint warning: Ignored `colour: inherit` at \d+:\d+, "
+                        r"unknown property\. \(hint: .*\)", err[0])

@@ -33,7 +33,7 @@ NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 NNBSP, NBSP = "\u202f", "\u00a0"
 # Words the English catalogue writes that must not survive in another language's book.
-ENGLISH = ("Contents", "Filmography", "Awards and Honours", "A Note on Sources", "Bibliography",
+ENGLISH = ("Contents", "Filmography", "Awards and Honors", "Awards and Honours", "A Note on Sources", "Bibliography",
            "Published by", "Set in", "Year", "Title", "Kind", "Role", "Category", "Result",
            "Nominated", "Resolution", "Grade", "Landmarks", "Pages of the print edition",
            "Start of the text", "Cover", "print edition", "entries", "Won")
@@ -433,3 +433,12 @@ def test_builder_new_refuses_a_folder_with_files_and_a_bad_tag(tmp_path: Path, m
     assert (code, err.splitlines()[0]) == (1, "--language:1:1: M005 'fr_FR' is not a BCP 47 language tag "
                                               "(hint: write 'fr-FR')")
     assert not (tmp_path / "book").exists()
+
+
+def test_english_is_spelled_as_the_tag_says() -> None:
+    """CLDR's `en` is the US's; `en-GB` lays British spelling over it."""
+    from builder.words import Words
+
+    assert [Words.load(tag)("back.awards") for tag in ("en", "en-US", "en-GB")] == [
+        "Awards and Honors", "Awards and Honors", "Awards and Honours"]
+    assert Words.load("en-GB")("awards.honour", n=2) == "2 honours"

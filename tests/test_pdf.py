@@ -32,7 +32,7 @@ from .conftest import FIXTURES, PROJECT
 
 STYLES = PROJECT / "styles"
 FONTS = STYLES / "fonts"
-BACK_MATTER = {"filmography": "Filmography", "awards": "Awards and Honours",
+BACK_MATTER = {"filmography": "Filmography", "awards": "Awards and Honors",
                "note-on-sources": "A Note on Sources", "bibliography": "Bibliography"}
 POINTS = {"in": 72, "mm": 72 / 25.4}
 
@@ -283,10 +283,10 @@ def test_awards_page_counts_wins_nominations_and_honours(book: Printed) -> None:
     counts = book.build.context.award_counts
     text = " ".join(book.text(book.page_of("awards")).split())
     named = {"won": ("award won", "awards won"), "nominated": ("nomination", "nominations"),
-             "honour": ("honour", "honours")}
+             "honour": ("honor", "honors")}
     stated = [f"{counts[r]} {named[r][counts[r] != 1]}" for r in named if counts.get(r)]
     listed = stated[0] if len(stated) == 1 else ", ".join(stated[:-1]) + f"{',' if len(stated) > 2 else ''} and {stated[-1]}"
-    assert f"Awards, nominations and honours: {listed}" in text
+    assert f"Awards, nominations and honors: {listed}" in text
     assert (" 0 " not in text.split("Sources")[0]) and ("Wins are shaded" in text) == bool(counts.get("won"))
 
 
