@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Sequence
 
 from lxml import html as lxml_html
 
-from .lines import Line, PageLines
+from .lines import PARAGRAPH, Line, PageLines
 
 # The least a part's last page may hold, in lines of text.
 LEAST_LAST_LINES = 5
@@ -42,8 +42,6 @@ STRAY = 0.5
 SPACING_STEP = 0.05
 # Layouts a part may be given to mend it, after its first.
 MAX_TRIES = 4
-# The ids the print templates give a chapter's paragraphs ({chapter}-p{n}).
-PARAGRAPH = re.compile(r"-p\d+$")
 PARAGRAPH_IN_HTML = re.compile(r'<p id="[^"]+-p\d+"')
 WORD = re.compile(r"[\w\u00ad'’]+(?:[-‐][\w'’]+)*")
 
