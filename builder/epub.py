@@ -173,6 +173,8 @@ def _metadata(book: epub.EpubBook, ctx: RenderContext, layout: Layout) -> None:
     title = (t.text("title-with-subtitle", title=profile.title, subtitle=profile.subtitle) if profile.subtitle
              else typeset_text(profile.title, profile.language))
     book.set_identifier(profile.identifier)
+    if profile.isbn:
+        book.add_metadata("DC", "identifier", f"urn:isbn:{profile.isbn.replace('-', '')}", {"id": "isbn"})
     book.set_title(title)
     book.set_language(profile.language)
     book.add_author(typeset_text(profile.author, profile.language), role="aut")

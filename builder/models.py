@@ -210,6 +210,9 @@ class Profile:
     publisher: str = declared("text")
     language: str = declared("language_tag")
     identifier: str = declared("text")
+    # The book's ISBN, when it has one: printed on the copyright page and given in the EPUB's
+    # metadata. The identifier above is the EPUB's own, for reading systems, never printed.
+    isbn: str | None = declared("isbn", key="ISBN", default=None)
     edition: str = declared("text")
     date: PartialDate = declared("partial_date")
     rights: str = declared("text")

@@ -288,6 +288,19 @@ def trim(value: Any, ctx: Context) -> str:
     return got
 
 
+def isbn(value: Any, ctx: Context) -> str:
+    """An ISBN-10 or ISBN-13 whose check digit holds, written the usual way (hyphenated)."""
+    from stdnum import isbn as isbns
+    from stdnum.exceptions import ValidationError
+
+    got = text(value, ctx)
+    try:
+        return isbns.format(isbns.validate(got))
+    except ValidationError as error:
+        raise FieldError(f"{got!r} is not an ISBN: {error.message[0].lower()}{error.message[1:].rstrip('.')}",
+                         "copy the ISBN from the agency's record; its last digit checks the others") from None
+
+
 def signature(value: Any, ctx: Context) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
         raise FieldError(f"{value!r} is not a number of pages a signature folds to",
@@ -541,5 +554,5 @@ CONVERTERS: dict[str, Callable[[Any, Context], Any]] = {
     "url": url, "grade": grade, "result": result, "csl_type": csl_type, "trim": trim,
     "text_list": text_list, "id_list": id_list, "names": names, "values_map": values_map,
     "citations": citations, "accounts": accounts, "chapters": chapters, "flag": flag,
-    "source_id": text, "language_tag": language_tag, "signature": signature,
+    "source_id": text, "language_tag": language_tag, "signature": signature, "isbn": isbn,
 }

@@ -3,6 +3,7 @@ reproducible, a build with nothing to do does nothing, and hostile input stays i
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -541,3 +542,28 @@ def test_a_typo_in_the_epub_stylesheet_stops_the_build(project: Path, capsys) ->
     err = refused_build(capsys, project)
     assert re.fullmatch(r"styles/epub\.css:\d+:\d+: P001 WeasyPrint warning: Ignored `colour: inherit` at \d+:\d+, "
                         r"unknown property\. \(hint: .*\)", err[0])
+
+
+def test_an_isbn_is_printed_on_the_copyright_page_and_given_in_the_epub(minimal: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from builder.build import Project, produce
+
+    profile = minimal / "profile.yaml"
+    without = produce(Project(minimal, PROJECT / "styles", tmp_path / "plain"))
+    edit(profile, "trim:", "ISBN: '9780306406157'\ntrim:")
+    built = produce(Project(minimal, PROJECT / "styles", tmp_path / "out"))
+
+    def copyright_page(artifacts) -> str:
+        pdf = next(data for path, data in artifacts.files.items() if path.suffix == ".pdf")
+        page = artifacts.layout.anchor_pages["copyright"]
+        return PdfReader(io.BytesIO(pdf)).pages[page - 1].extract_text()
+
+    assert "ISBN 978-0-306-40615-7" in copyright_page(built)
+    assert "ISBN" not in copyright_page(without) and "urn:uuid" not in copyright_page(without)
+    epub = next(data for path, data in built.files.items() if path.suffix == ".epub")
+    with zipfile.ZipFile(io.BytesIO(epub)) as book:
+        opf = book.read("EPUB/content.opf").decode()
+    assert '<dc:identifier id="isbn">urn:isbn:9780306406157</dc:identifier>' in opf

@@ -497,3 +497,16 @@ def test_only_an_interview_or_a_personal_communication_may_go_without_a_title(mi
     path.write_text(path.read_text(encoding="utf-8").replace("type: entry-encyclopedia", "type: interview", 1),
                     encoding="utf-8")
     assert check(capsys)[0] == 0
+
+
+def test_an_isbn_whose_check_digit_fails_is_located(minimal: Path) -> None:
+    from builder.load import load_manuscript
+
+    profile = minimal / "profile.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("trim:", "ISBN: 978-0-306-40615-8\ntrim:"),
+                       encoding="utf-8")
+    _, problems = load_manuscript(minimal)
+    assert [str(p) for p in problems] == [
+        "manuscript/profile.yaml:14:7: S004 'ISBN' in the profile: '978-0-306-40615-8' is not an ISBN: the number's "
+        "checksum or check digit is invalid (hint: copy the ISBN from the agency's record; its last digit checks "
+        "the others)"]
